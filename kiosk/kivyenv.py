@@ -1,0 +1,55 @@
+"""Everything Kivy must be told before it is imported, in one place.
+
+Call prepare() before any `import kivy...`: Kivy reads its environment and Config at import
+and opens the window with what it found then.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+_prepared = False
+
+
+def prepare(data_dir: Path, *, fullscreen: bool, size: tuple[int, int], log_level: str = "info",
+            debounce_ms: int = 400) -> None:
+    global _prepared
+    if _prepared:
+        return
+    if "kivy" in sys.modules:
+        raise RuntimeError("kiosk.kivyenv.prepare() must run before Kivy is imported")
+    home = data_dir / "kivy"
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ["KIVY_NO_ARGS"] = "1"          # our CLI owns argv
+    os.environ["KIVY_HOME"] = str(home)        # not ~/.kivy: the data dir is the kiosk's only state
+    os.environ["KIVY_NO_FILELOG"] = "1"        # we log to our own rotating file
+    os.environ["KIVY_NO_CONSOLELOG"] = "1"
+    os.environ["KIVY_LOG_MODE"] = "PYTHON"     # Kivy logs through the standard logging tree
+    os.environ.setdefault("KIVY_WINDOW", "sdl2")
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        # No screen (CI, a box over SSH): SDL renders offscreen and screenshots still work.
+        os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
+
+    from kivy.config import Config
+
+    Config.set("kivy", "log_level", log_level)
+    Config.set("kivy", "exit_on_escape", "0")     # residents must not leave the app by accident
+    Config.set("kivy", "keyboard_mode", "system")
+    Config.set("graphics", "fullscreen", "auto" if fullscreen else "0")
+    Config.set("graphics", "borderless", "1" if fullscreen else "0")
+    Config.set("graphics", "show_cursor", "0" if fullscreen else "1")
+    Config.set("graphics", "allow_screensaver", "0")
+    Config.set("graphics", "width", str(size[0]))
+    Config.set("graphics", "height", str(size[1]))
+    Config.set("graphics", "resizable", "0" if fullscreen else "1")
+    Config.set("graphics", "multisamples", "0")
+    # No red multitouch-emulation dots on right click; touch slop for trembling fingers.
+    Config.set("input", "mouse", "mouse,disable_multitouch")
+    Config.set("postproc", "double_tap_time", "0")
+    Config.set("postproc", "triple_tap_time", "0")
+    Config.set("postproc", "jitter_distance", "0")
+    Config.set("postproc", "ignore", "[]")
+    Config.set("widgets", "scroll_distance", "40")
+    _prepared = True

@@ -1,0 +1,8 @@
+"""One module (+ .kv) per screen. Screens talk to the App's services, never to each other.
+
+SCREENS lists them in the order the App adds them; the first is the home screen.
+"""
+
+SCREENS = (
+    ("home", "screens.home", "HomeScreen"),
+)

@@ -1,0 +1,1 @@
+"""The community server (Django): kiosk API, cadre pages, lessons for phones."""

@@ -1,0 +1,246 @@
+"""`community-server` command line (DESIGN.md §8). Commands work on an empty database: they migrate first.
+
+Every command has --help, exits non-zero with one clear line on error and prints JSON where it says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import secrets
+import sys
+
+COMMAND_MODULES = (
+    "server.cli",   # the commands below
+)
+
+
+class CommandError(Exception):
+    pass
+
+
+def setup_django(migrate: bool = True) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "server.settings")
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    if migrate:
+        call_command("migrate", verbosity=0, interactive=False)
+
+
+# -- commands -----------------------------------------------------------------
+
+def cmd_serve(args) -> int:
+    setup_django()
+    import logging
+
+    from waitress import serve
+
+    from server.wsgi import application
+    logging.getLogger(__name__).info("community server on http://%s:%s/", args.host, args.port)
+    serve(application, host=args.host, port=args.port, threads=args.threads, ident="community-server",
+          channel_timeout=60, max_request_body_size=4 * 1024 * 1024)
+    return 0
+
+
+def _post(code: str):
+    from server.core.models import Post
+
+    post = Post.objects.filter(code=code).first()
+    if post is None:
+        raise CommandError(f"no post with code {code!r} (create it with: community-server add-post --code {code} --name NAME)")
+    return post
+
+
+def cmd_add_post(args) -> int:
+    setup_django()
+    from server.core.models import Post
+
+    post, created = Post.objects.get_or_create(code=args.code, defaults={"name": args.name, "address": args.address or ""})
+    if not created and (post.name != args.name):
+        post.name = args.name
+        post.save(update_fields=["name"])
+    _print(args, {"code": post.code, "name": post.name, "created": created},
+           f"{'已创建' if created else '已存在'}阵地 {post.code} {post.name}")
+    return 0
+
+
+def cmd_add_kiosk(args) -> int:
+    setup_django()
+    from server.core.models import Kiosk
+
+    post = _post(args.post)
+    kiosk, token = Kiosk.issue(post, args.name or f"{post.code}-{post.kiosks.count() + 1}")
+    _print(args, {"token": token, "kiosk": kiosk.name, "post": post.code},
+           f"终端 {kiosk.name} 已登记。令牌只显示这一次，请填入终端配置 [server] token：\n{token}")
+    return 0
+
+
+def cmd_add_user(args) -> int:
+    setup_django()
+    from django.contrib.auth.models import User
+
+    password = args.password or secrets.token_urlsafe(9)
+    user, created = User.objects.get_or_create(username=args.username)
+    user.set_password(password)
+    user.first_name = args.name or user.first_name
+    user.is_superuser = user.is_staff = bool(args.admin)
+    user.save()
+    for code in args.post or []:
+        _post(code).cadres.add(user)
+    _print(args, {"username": user.username, "password": password, "created": created},
+           f"用户 {user.username} {'已创建' if created else '已更新'}，密码：{password}")
+    return 0
+
+
+def request_row(r) -> dict:
+    """The stable JSON shape of `requests --json` (documented in its --help)."""
+    return {"uuid": str(r.uuid), "receipt": r.receipt, "category": r.category, "state": r.state,
+            "post": r.post.code, "channel": r.channel, "received_at": r.received_at.isoformat(),
+            "updated_at": r.updated_at.isoformat()}
+
+
+def cmd_requests(args) -> int:
+    setup_django()
+    from server.core.models import Request
+
+    qs = Request.objects.select_related("post").order_by("received_at", "id")
+    if args.post:
+        qs = qs.filter(post=_post(args.post))
+    if args.state:
+        qs = qs.filter(state=args.state)
+    if args.json:
+        json.dump([request_row(r) for r in qs.iterator()], sys.stdout, ensure_ascii=False)
+        print()
+    else:
+        for r in qs.iterator():
+            print(f"{r.receipt}\t{r.category}\t{r.get_state_display()}\t{r.received_at:%Y-%m-%d %H:%M}")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    """Prepare the embedded demo: a post, a cadre account, a kiosk whose config points here.
+
+    Idempotent: a second run reuses the post, the account and a kiosk token that still works.
+    """
+    setup_django()
+    from pathlib import Path
+
+    from django.contrib.auth.models import User
+
+    from kiosk import config as kconfig
+    from server.core.models import Kiosk, Post
+
+    post, _ = Post.objects.get_or_create(code="WJZ1", defaults={"name": "王家庄社区幸福微+党员阵地",
+                                                                "address": "兰州市七里河区王家庄社区"})
+    user = User.objects.filter(username="cadre").first()
+    if user is None:
+        password = secrets.token_urlsafe(9)
+        user = User.objects.create_user("cadre", password=password, first_name="驻守干部（演示）")
+        print(f"演示干部账号已创建（只显示这一次）：用户名 cadre  密码 {password}")
+    else:
+        print("演示干部账号 cadre 已存在（密码在第一次运行时显示过；忘记了可运行 "
+              "community-server add-user --username cadre --post WJZ1 重新设置）")
+    post.cadres.add(user)
+
+    path = Path(args.kiosk_config)
+    token = ""
+    if path.exists():
+        try:
+            token = kconfig.load(path)["server"]["token"]
+        except kconfig.ConfigError:
+            token = ""
+    kiosk = Kiosk.authenticate(token) if token else None
+    if kiosk is None or kiosk.revoked:
+        kiosk, token = Kiosk.issue(post, f"{post.code}-演示终端")
+    kconfig.write_config(path, {
+        "server": {"url": args.url, "token": token},
+        "post": {"code": post.code, "name": post.name},
+        "kiosk": {"data_dir": str(Path(args.kiosk_data).resolve())},
+        "screen": {"fullscreen": False},
+    })
+    print(f"演示终端 {kiosk.name} 的配置：{path}")
+    return 0
+
+
+def _print(args, data: dict, text: str) -> None:
+    print(json.dumps(data, ensure_ascii=False) if getattr(args, "json", False) else text)
+
+
+def register(sub) -> None:
+    p = sub.add_parser("serve", help="serve the cadre pages and the kiosk API (waitress)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8700)
+    p.add_argument("--threads", type=int, default=8)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("add-post", help="create a post (idempotent)")
+    p.add_argument("--code", required=True, help="post code, e.g. WJZ1 (receipt codes start with it)")
+    p.add_argument("--name", required=True)
+    p.add_argument("--address")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_add_post)
+
+    p = sub.add_parser("add-kiosk", help="register a kiosk of a post; prints its token once")
+    p.add_argument("--post", required=True, metavar="CODE")
+    p.add_argument("--name")
+    p.add_argument("--json", action="store_true", help='print {"token": ..., "kiosk": ..., "post": ...}')
+    p.set_defaults(func=cmd_add_kiosk)
+
+    p = sub.add_parser("add-user", help="create or update a cadre account")
+    p.add_argument("--username", required=True)
+    p.add_argument("--password", help="default: a random one, printed")
+    p.add_argument("--name", help="full name shown on the pages")
+    p.add_argument("--post", action="append", metavar="CODE", help="a post this cadre serves (repeatable)")
+    p.add_argument("--admin", action="store_true", help="community admin: all posts")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_add_user)
+
+    p = sub.add_parser("demo", help="prepare the embedded demo (post WJZ1, cadre account, kiosk config)")
+    p.add_argument("--kiosk-config", required=True, metavar="FILE", help="kiosk TOML file to write")
+    p.add_argument("--kiosk-data", required=True, metavar="DIR", help="the demo kiosk's data dir")
+    p.add_argument("--url", default="http://127.0.0.1:8700", help="address the kiosk reaches the server at")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("requests", help="list requests", formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description="--json prints one JSON array, oldest first; each item has the stable keys\n"
+                                   "uuid, receipt, category, state, post, channel, received_at, updated_at (ISO 8601).")
+    p.add_argument("--post", metavar="CODE")
+    p.add_argument("--state")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_requests)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="community-server", description="幸福微+ 社区服务器")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except CommandError as exc:
+        print(f"community-server: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # one clear line, not a traceback, for installers' scripts
+        from django.db import DatabaseError
+
+        if isinstance(exc, (DatabaseError, ValueError, OSError)):
+            print(f"community-server: error: {exc.__class__.__name__}: {exc}", file=sys.stderr)
+            return 1
+        raise
+
+
+if __name__ == "__main__":  # `python -m server.cli`: run the importable module, not a second copy
+    from server.cli import main as _main
+
+    sys.exit(_main())

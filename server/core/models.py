@@ -1,0 +1,146 @@
+"""Posts, kiosks, requests and their events (DESIGN.md §3-4).
+
+Other apps (api, workbench, lessons) add their own models beside these; the request's
+life lives here so every face of the server agrees on it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Post(models.Model):
+    code = models.CharField("阵地编号", max_length=8, unique=True)
+    name = models.CharField("阵地名称", max_length=100)
+    address = models.CharField("地址", max_length=200, blank=True)
+    cadres = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="posts",
+                                    verbose_name="驻守干部")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.code}）"
+
+
+def hash_token(token: str) -> str:
+    # Tokens are 256-bit random, so a fast hash is enough; the raw token is never stored.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Kiosk(models.Model):
+    post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="kiosks")
+    name = models.CharField("终端名称", max_length=100)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_seen = models.DateTimeField(null=True, blank=True)
+    # From the latest heartbeat (so cadres see a kiosk that stopped syncing).
+    version = models.CharField(max_length=32, blank=True)
+    queue_length = models.IntegerField(default=0)
+    oldest_queued_s = models.IntegerField(null=True, blank=True)
+    voice_health = models.CharField(max_length=200, blank=True)
+    printer_health = models.CharField(max_length=200, blank=True)
+    heartbeat = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["post__code", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.post.code}）"
+
+    @classmethod
+    def issue(cls, post: Post, name: str) -> tuple[Kiosk, str]:
+        """Create a kiosk and return it with its token, which is shown once and never stored."""
+        token = "k_" + secrets.token_urlsafe(32)
+        return cls.objects.create(post=post, name=name, token_hash=hash_token(token)), token
+
+    @classmethod
+    def authenticate(cls, token: str) -> Kiosk | None:
+        return cls.objects.select_related("post").filter(token_hash=hash_token(token)).first()
+
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at is not None
+
+
+class State(models.TextChoices):
+    RECEIVED = "received", "已收到"
+    ACCEPTED = "accepted", "已受理"
+    ASSIGNED = "assigned", "已派给志愿者"
+    IN_PROGRESS = "in_progress", "正在办理"
+    RESOLVED = "resolved", "已办结"
+    FOLLOWED_UP = "followed_up", "已回访"
+    REJECTED = "rejected", "未能受理"
+    MERGED = "merged", "已并入议事"
+
+
+OPEN_STATES = (State.RECEIVED, State.ACCEPTED, State.ASSIGNED, State.IN_PROGRESS)
+CLOSED_STATES = (State.RESOLVED, State.FOLLOWED_UP, State.REJECTED, State.MERGED)
+
+
+class Channel(models.TextChoices):
+    TOUCH = "touch", "触屏"
+    VOICE = "voice", "语音"
+    CADRE = "cadre", "干部代录"
+
+
+class Request(models.Model):
+    uuid = models.UUIDField(unique=True)              # the kiosk's client UUID: at most once
+    receipt = models.CharField("回执号", max_length=16, db_index=True)
+    post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="requests")
+    kiosk = models.ForeignKey(Kiosk, null=True, blank=True, on_delete=models.SET_NULL, related_name="requests")
+    category = models.CharField("类别", max_length=32, db_index=True)
+    state = models.CharField("状态", max_length=16, choices=State.choices, default=State.RECEIVED, db_index=True)
+    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.TOUCH)
+    # Personal data: minimal, purged after the retention period once closed.
+    contact_name = models.CharField("称呼", max_length=50, blank=True)
+    building = models.CharField("楼", max_length=20, blank=True)
+    unit = models.CharField("单元", max_length=20, blank=True)
+    room = models.CharField("房间", max_length=20, blank=True)
+    phone = models.CharField("电话", max_length=20, blank=True)
+    text = models.TextField("内容", blank=True)
+    content_hash = models.CharField(max_length=64)    # same UUID + other content = conflict
+    kiosk_created_at = models.DateTimeField("终端提交时间")
+    received_at = models.DateTimeField("收到时间", default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="assigned_requests", verbose_name="志愿者")
+    resolution = models.TextField("办理结果", blank=True)
+    reject_reason = models.TextField("不受理原因", blank=True)
+    satisfaction = models.PositiveSmallIntegerField("满意度", null=True, blank=True)
+    public_note = models.CharField("给居民的说明", max_length=200, blank=True)  # read out at the kiosk
+    personal_data_purged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [models.UniqueConstraint(fields=["post", "receipt"], name="receipt_unique_per_post")]
+        indexes = [models.Index(fields=["post", "state", "-received_at"], name="inbox_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.receipt} {self.category} {self.state}"
+
+
+class RequestEvent(models.Model):
+    """Every change of a request: who, when, what. Its id is the kiosks' updates cursor."""
+
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    actor_label = models.CharField(max_length=100, blank=True)   # "终端 WJZ1-1", "系统"
+    from_state = models.CharField(max_length=16, blank=True)
+    to_state = models.CharField(max_length=16, choices=State.choices)
+    note = models.TextField(blank=True)
+    public_note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["request", "id"], name="event_request_idx")]

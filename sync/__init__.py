@@ -1,0 +1,1 @@
+"""Parts shared by the kiosk and the community server: catalog, wire protocol, outbox, client."""
