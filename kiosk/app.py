@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import importlib
 import logging
-import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from kivy.app import App
 from kivy.clock import Clock
@@ -55,6 +56,7 @@ class KioskApp(App):
         self.debounce_ms = cfg["kiosk"]["touch_debounce_ms"]
         self.title = "幸福微+"
         self.history: list[str] = []
+        self.tz = ZoneInfo(cfg["kiosk"]["timezone"])
         LabelBase.register(DEFAULT_FONT, services.font)
         LabelBase.register("Icons", services.symbol_font)
 
@@ -82,8 +84,8 @@ class KioskApp(App):
         return self.sm
 
     def _tick(self, *_):
-        now = time.localtime()
-        self.clock_text = time.strftime("%H:%M", now)
+        now = datetime.now(self.tz).timetuple()
+        self.clock_text = f"{now.tm_hour:02d}:{now.tm_min:02d}"
         self.date_text = f"{now.tm_year}年{now.tm_mon}月{now.tm_mday}日 星期{WEEKDAYS[now.tm_wday]}"
 
     # -- navigation --------------------------------------------------------

@@ -85,6 +85,16 @@ def _str_list(v: Any) -> tuple[str, ...]:
     return tuple(x.strip() for x in v)
 
 
+def _timezone(v: Any) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(_str(v))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("must be a time zone name such as Asia/Shanghai") from None
+    return v
+
+
 def _path(v: Any) -> str:
     return str(Path(_str(v)).expanduser()) if v else ""
 
@@ -95,6 +105,7 @@ SCHEMA: dict[str, dict[str, tuple[Any, Any, str]]] = {
     "server": {
         "url": ("http://127.0.0.1:8700", _url, "community server address"),
         "token": ("", _str, "kiosk token printed once by `community-server add-kiosk`"),
+        "public_url": ("", lambda v: _url(v) if v else "", "address phones reach the server at, for QR codes; empty = url"),
         "timeout_s": (10.0, _num(1, 120), "seconds before one HTTP call gives up"),
         "sync_interval_s": (15.0, _num(1, 3600), "seconds between sync rounds when all is well"),
     },
@@ -114,6 +125,7 @@ SCHEMA: dict[str, dict[str, tuple[Any, Any, str]]] = {
         "admin_pin": ("2580", _pin, "PIN of the admin screen (long-press the top-left corner)"),
         "teacher_pin": ("1234", _pin, "PIN of class mode"),
         "touch_debounce_ms": (400, _num(0, 2000, int), "taps closer than this on one button count once"),
+        "timezone": ("Asia/Shanghai", _timezone, "clock on screen and kiosk-local times"),
         "log_level": ("info", _choice("debug", "info", "warning", "error"), "log level"),
     },
     "screen": {
@@ -146,6 +158,10 @@ class Config:
     @property
     def data_dir(self) -> Path:
         return Path(self.values["kiosk"]["data_dir"] or default_data_dir())
+
+    @property
+    def public_url(self) -> str:
+        return self.values["server"]["public_url"] or self.values["server"]["url"]
 
     @property
     def model_dir(self) -> Path:

@@ -30,6 +30,8 @@ def test_defaults_are_documented_and_valid():
     ({"screen": {"fullscreen": "yes"}}, "screen.fullscreen"),
     ({"voice": {"volume": 2}}, "voice.volume"),
     ({"post": {"buildings": []}}, "post.buildings"),
+    ({"kiosk": {"timezone": "Mars/Base"}}, "kiosk.timezone"),
+    ({"server": {"public_url": "phone"}}, "server.public_url"),
 ])
 def test_bad_values_are_rejected_with_the_key_named(data, expected):
     with pytest.raises(config.ConfigError) as err:
