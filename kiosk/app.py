@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import importlib
 import logging
+import time
+import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,7 +19,7 @@ from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.text import DEFAULT_FONT, LabelBase
 from kivy.core.window import Window
-from kivy.properties import NumericProperty, StringProperty
+from kivy.properties import BooleanProperty, DictProperty, NumericProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk import theme
@@ -27,6 +30,17 @@ from sync.catalog import Catalog
 log = logging.getLogger(__name__)
 
 WEEKDAYS = "一二三四五六日"
+SPEECH_PATH = Path(__file__).resolve().parent.parent / "assets" / "speech.toml"
+ADMIN_CORNER_REF = 160      # reference px square in the top-left corner
+ADMIN_HOLD_S = 3.0          # long press, so a resident leaning on the corner does not open it
+EMPTY_DRAFT = {"category": "", "channel": "touch", "transcript": "", "call": "", "building": "",
+               "unit": "", "floor": "", "room": "", "phone": ""}
+
+
+def load_texts(path: Path = SPEECH_PATH) -> dict[str, Any]:
+    """assets/speech.toml flattened to "section.key" -> text (or list of texts)."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    return {f"{section}.{key}": value for section, table in data.items() for key, value in table.items()}
 
 
 @dataclass
@@ -47,6 +61,12 @@ class KioskApp(App):
     date_text = StringProperty("")
     scale = NumericProperty(1.0)
     debounce_ms = NumericProperty(400)
+    draft = DictProperty(dict(EMPTY_DRAFT))   # the request being entered; cleared by reset_session()
+    receipt = StringProperty("")              # the last receipt code shown
+    idle_warning = BooleanProperty(False)
+    idle_left = NumericProperty(0)            # seconds before the idle reset, while warning
+
+    __events__ = ("on_reset",)
 
     def __init__(self, services: Services, **kwargs):
         super().__init__(**kwargs)
@@ -57,6 +77,9 @@ class KioskApp(App):
         self.title = "幸福微+"
         self.history: list[str] = []
         self.tz = ZoneInfo(cfg["kiosk"]["timezone"])
+        self.texts = load_texts()
+        self.last_touch = time.monotonic()
+        self._admin_event = None
         LabelBase.register(DEFAULT_FONT, services.font)
         LabelBase.register("Icons", services.symbol_font)
 
@@ -79,14 +102,92 @@ class KioskApp(App):
             screen = getattr(importlib.import_module(module), cls)(name=name)
             screen.bind(on_enter=self._on_screen_enter)
             self.sm.add_widget(screen)
+        from screens.idle import IdleOverlay
+
+        self.idle_overlay = IdleOverlay()
         self._tick()
         Clock.schedule_interval(self._tick, 1)
+        Window.bind(on_touch_down=self._window_touch_down, on_touch_up=self._window_touch_up)
         return self.sm
 
     def _tick(self, *_):
         now = datetime.now(self.tz).timetuple()
         self.clock_text = f"{now.tm_hour:02d}:{now.tm_min:02d}"
         self.date_text = f"{now.tm_year}年{now.tm_mon}月{now.tm_mday}日 星期{WEEKDAYS[now.tm_wday]}"
+        self.check_idle()
+
+    # -- texts and speech --------------------------------------------------
+    def t(self, key: str, **values) -> str:
+        """The fixed sentence `key` of assets/speech.toml with its {placeholders} filled."""
+        text = self.texts[key]
+        return text.format(**values) if values else text
+
+    def say(self, text: str) -> None:
+        if text:
+            self.services.speaker.say(text)
+
+    # -- idle --------------------------------------------------------------
+    def _window_touch_down(self, _window, touch):
+        self.last_touch = time.monotonic()
+        if self.idle_warning:
+            self.keep_going()
+            return True   # any touch means "still here"; it must not also press what is underneath
+        corner = self.rp(ADMIN_CORNER_REF)
+        if touch.x < corner and touch.y > Window.height - corner:
+            self._admin_event = Clock.schedule_once(lambda *_: self.open_admin(), ADMIN_HOLD_S)
+        return False
+
+    def _window_touch_up(self, _window, touch):
+        self.last_touch = time.monotonic()
+        if self._admin_event is not None:
+            self._admin_event.cancel()
+            self._admin_event = None
+        return False
+
+    def check_idle(self, now: float | None = None) -> None:
+        kcfg = self.services.config["kiosk"]
+        idle = (now if now is not None else time.monotonic()) - self.last_touch
+        if not self.idle_warning:
+            if idle < kcfg["idle_timeout_s"]:
+                return
+            if self.sm.current == "home":
+                if dict(self.draft) != EMPTY_DRAFT or self.receipt:   # abandoned on home: clear quietly
+                    self.reset_session()
+            elif getattr(self.sm.current_screen, "idle_reset", True):
+                self.idle_warning = True
+                self.idle_left = kcfg["idle_warning_s"]
+                self.idle_overlay.show()
+                self.say(self.t("idle.warning"))
+            return
+        self.idle_left = max(0, round(kcfg["idle_timeout_s"] + kcfg["idle_warning_s"] - idle))
+        if self.idle_left <= 0:
+            self.reset_session()
+
+    def keep_going(self) -> None:
+        """继续: the resident is still here."""
+        self.last_touch = time.monotonic()
+        self.idle_warning = False
+        self.idle_overlay.hide()
+
+    def reset_session(self) -> None:
+        """Back to home with everything the resident entered forgotten (idle reset)."""
+        self.idle_warning = False
+        self.idle_overlay.hide()
+        self.services.speaker.stop()
+        self.draft = dict(EMPTY_DRAFT)
+        self.receipt = ""
+        self.dispatch("on_reset")
+        self.home()
+        self.last_touch = time.monotonic()
+
+    def on_reset(self) -> None:
+        """Event other screens bind to (app.bind(on_reset=...)) to clear what they hold."""
+
+    # -- admin -------------------------------------------------------------
+    def open_admin(self) -> None:
+        self._admin_event = None
+        if "admin" in self.sm.screen_names:
+            self.go("admin")
 
     # -- navigation --------------------------------------------------------
     def _on_screen_enter(self, screen, *_):
@@ -100,14 +201,46 @@ class KioskApp(App):
             self.sm.current = name
 
     def back(self) -> None:
+        """Screens with steps of their own (who-and-where) go back a step first."""
+        screen = self.sm.current_screen
+        if getattr(screen, "back_step", None) and screen.back_step():
+            return
         self.sm.current = self.history.pop() if self.history else "home"
 
     def home(self) -> None:
+        """Home forgets the request being entered: the next person starts afresh."""
         self.history.clear()
+        self.draft = dict(EMPTY_DRAFT)
+        self.receipt = ""
         self.sm.current = "home"
 
     def repeat(self) -> None:
         self.services.speaker.repeat()
+
+    # -- the request -------------------------------------------------------
+    def start_request(self, category_id: str, channel: str = "touch", transcript: str = "") -> None:
+        """A category was chosen (by tap or voice): ask who and where next."""
+        self.draft = dict(EMPTY_DRAFT, category=category_id, channel=channel, transcript=transcript)
+        self.go("contact")
+
+    def submit(self) -> str | None:
+        """Queue the draft through the one submit path (kiosk.submit) and show the receipt."""
+        from kiosk.submit import SubmitError, submit_request
+
+        d = self.draft
+        try:
+            result = submit_request(
+                self.services, category=d["category"], name=d["call"], building=d["building"],
+                unit=d["unit"], room=d["room"], phone=d["phone"], text=d["transcript"], channel=d["channel"])
+        except SubmitError as exc:
+            self.say(self.t("confirm.failed", reason=str(exc)))
+            return None
+        self.receipt = result["receipt"]
+        self.draft = dict(EMPTY_DRAFT)   # nothing personal stays in the UI after queueing
+        self.history.clear()
+        self.go("receipt")
+        self.history = ["home"]
+        return self.receipt
 
     def choose(self, what: str) -> None:
         names = {n for n, _, _ in SCREENS}
@@ -115,4 +248,4 @@ class KioskApp(App):
         if target in names:
             self.go(target)
         else:
-            self.services.speaker.say("这个功能还在准备中，请找驻守干部帮忙。")
+            self.say(self.t("common.not_ready"))

@@ -39,6 +39,8 @@ ACCENT = "#991b1b"    # dark red (party colour, darkened for contrast): 8.3:1 wi
 OK = "#14532d"
 WARN = "#7c2d12"
 BAR = "#e5e7eb"
+NAV = "#374151"      # NavBar buttons: 10:1 with white
+QR_MIN_MM = 50       # a phone camera at arm's length reads a QR code this big
 
 
 def scale_for(screen: tuple[int, int], diagonal_in: float, window: tuple[int, int] | None = None) -> float:
@@ -47,6 +49,11 @@ def scale_for(screen: tuple[int, int], diagonal_in: float, window: tuple[int, in
     if window and window[0] < screen[0]:
         scale *= window[0] / screen[0]
     return scale
+
+
+def mm(millimetres: float) -> float:
+    """Reference pixels of a physical length (on the reference screen; rp() keeps it physical)."""
+    return millimetres / 25.4 * REF_PPI
 
 
 def rgba(hex_colour: str, alpha: float = 1.0) -> tuple[float, float, float, float]:

@@ -7,18 +7,27 @@ from pathlib import Path
 
 from kivy.app import App
 from kivy.lang import Builder
-from kivy.properties import ListProperty, NumericProperty, StringProperty
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.gridlayout import GridLayout
 from kivy.uix.screenmanager import Screen
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
+
+DIGIT_WORDS = "零一二三四五六七八九"
+
+
+def spoken_digits(digits: str) -> str:
+    """'0427' -> '零 四 二 七': one syllable per digit, never read as a number (or as Latin digits)."""
+    return " ".join(DIGIT_WORDS[int(d)] for d in digits if d.isdigit())
 
 
 class DebouncedButtonBehavior(ButtonBehavior):
     """A tap counts once: trembling fingers produce bursts of touches on one button."""
 
     _last_release = 0.0
+    nav = BooleanProperty(False)   # navigation (NavBar, paging): not one of the screen's choices
 
     def on_touch_down(self, touch):
         app = App.get_running_app()
@@ -40,8 +49,52 @@ class Tile(DebouncedButtonBehavior, BoxLayout):
     text_size_ref = NumericProperty(60)
 
 
+class BigButton(DebouncedButtonBehavior, BoxLayout):
+    """A wide button: pictograph left of the words."""
+
+    icon = StringProperty("")
+    text = StringProperty("")
+    colour = ListProperty([0.12, 0.23, 0.54, 1])
+    text_size_ref = NumericProperty(56)
+
+
+class NavBar(BoxLayout):
+    """回首页 / 返回 / 再听一遍: on every screen but home, always in the same place."""
+
+
+class Keypad(GridLayout):
+    """12 big keys: digits, 删除 and 确定. Speaks each digit as it is pressed.
+
+    `value` holds the digits; `on_done` fires on 确定.
+    """
+
+    value = StringProperty("")
+    max_length = NumericProperty(11)
+
+    __events__ = ("on_done",)
+
+    def press(self, key: str) -> None:
+        app = App.get_running_app()
+        if key == "del":
+            self.value = self.value[:-1]
+            app.say("删除")
+        elif key == "ok":
+            self.dispatch("on_done", self.value)
+        elif len(self.value) < self.max_length:
+            self.value += key
+            app.say(DIGIT_WORDS[int(key)])
+
+    def on_done(self, value: str) -> None:
+        pass
+
+
 class KioskScreen(Screen):
-    """Base of every screen: knows what to say when shown."""
+    """Base of every screen: knows what to say when shown.
+
+    idle_exempt = True keeps the idle reset away (a class in progress, the admin at work).
+    """
+
+    idle_exempt = False
 
     def narration(self) -> str:
         return ""
