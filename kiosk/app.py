@@ -52,6 +52,8 @@ class Services:
     speaker: Any
     font: str
     symbol_font: str
+    outbox: Any = None        # sync.outbox.Outbox (kiosk.wiring)
+    sync: Any = None          # sync.client.SyncWorker: start()/stop()/kick()
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -222,6 +224,14 @@ class KioskApp(App):
         """A category was chosen (by tap or voice): ask who and where next."""
         self.draft = dict(EMPTY_DRAFT, category=category_id, channel=channel, transcript=transcript)
         self.go("contact")
+
+    def on_start(self):
+        if self.services.sync is not None:
+            self.services.sync.start()
+
+    def on_stop(self):
+        if self.services.sync is not None:
+            self.services.sync.stop()
 
     def submit(self) -> str | None:
         """Queue the draft through the one submit path (kiosk.submit) and show the receipt."""

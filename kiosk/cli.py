@@ -17,6 +17,7 @@ from sync.catalog import CatalogError
 COMMAND_MODULES = (
     "kiosk.cmd_run",
     "kiosk.cmd_config",
+    "kiosk.cmd_sync",
 )
 
 

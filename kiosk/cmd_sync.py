@@ -1,0 +1,119 @@
+"""`kiosk submit | sync | queue | status`: the outbox from the shell (no window, no Kivy)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from types import SimpleNamespace
+
+from kiosk import config
+
+
+def register(sub) -> None:
+    p = sub.add_parser("submit", help="queue a request (the same code path as the screens)",
+                       description='--json prints {"uuid": ..., "receipt": ...}')
+    p.add_argument("--category", required=True, metavar="ID", help="catalog id, e.g. gas_recharge")
+    for name, what in (("name", "how to address the resident"), ("building", "building"), ("unit", "unit"),
+                       ("room", "room"), ("phone", "phone number"), ("text", "free text or transcript")):
+        p.add_argument(f"--{name}", default="", help=what)
+    p.add_argument("--channel", default="touch", choices=("touch", "voice"))
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_submit)
+
+    p = sub.add_parser("sync", help="send the outbox to the server and pull status changes",
+                       description="--json prints counts: sent, duplicates, rejected (this round), pending, "
+                                   "rejected_total, updates, error (empty when the round succeeded)")
+    p.add_argument("--once", action="store_true", help="one round, then exit (the only mode from the shell)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_sync)
+
+    p = sub.add_parser("queue", help="show the outbox",
+                       description="--json prints counts (pending, rejected, sent, oldest_pending_s, last_sync_at, "
+                                   "last_error) and items (uuid, kind, receipt, category, sync, state, attempts, "
+                                   "last_error, created_at); no personal data")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--limit", type=int, default=50)
+    p.set_defaults(func=cmd_queue)
+
+    p = sub.add_parser("status", help="the status of a request by its receipt code (answered offline)",
+                       description="--json prints receipt, category, state, state_label, public_note, updated_at")
+    p.add_argument("code", help="receipt code, e.g. WJZ1-0427 (or just the 4 digits)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_status)
+
+
+def _services(args):
+    from sync.catalog import default_catalog
+    from sync.client import outbox_path
+    from sync.outbox import Outbox
+
+    cfg = config.load(args.config)
+    return SimpleNamespace(config=cfg, catalog=default_catalog(), outbox=Outbox(outbox_path(cfg), cfg["post"]["code"]),
+                           sync=None)
+
+
+def _fail(msg: str):
+    from kiosk.cli import CommandError
+
+    return CommandError(msg)
+
+
+def cmd_submit(args) -> int:
+    from kiosk.submit import SubmitError, submit_request
+
+    s = _services(args)
+    try:
+        out = submit_request(s, category=args.category, name=args.name, building=args.building, unit=args.unit,
+                             room=args.room, phone=args.phone, text=args.text, channel=args.channel)
+    except SubmitError as exc:
+        raise _fail(str(exc)) from None
+    print(json.dumps(out, ensure_ascii=False) if args.json else f"已登记，回执号 {out['receipt']}")
+    return 0
+
+
+def cmd_sync(args) -> int:
+    if not args.once:
+        raise _fail("from the shell only `kiosk sync --once` runs; the kiosk app syncs in the background")
+    from kiosk import __version__
+    from sync.client import from_config
+
+    s = _services(args)
+    out = from_config(s.config, s.outbox, lambda: {"version": __version__}).run_once(force=True)
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False))
+    else:
+        print(f"发送 {out['sent']}，重复 {out['duplicates']}，拒收 {out['rejected']}，待发 {out['pending']}，"
+              f"状态更新 {out['updates']}" + (f"；错误：{out['error']}" if out["error"] else ""))
+    if out["error"]:
+        print(f"kiosk: error: {out['error']}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_queue(args) -> int:
+    s = _services(args)
+    counts, items = s.outbox.counts(), s.outbox.items(args.limit)
+    if args.json:
+        print(json.dumps({**counts, "items": items}, ensure_ascii=False))
+        return 0
+    print(f"待发 {counts['pending']}，已发 {counts['sent']}，拒收 {counts['rejected']}"
+          + (f"；最近错误：{counts['last_error']}" if counts["last_error"] else ""))
+    for i in items:
+        print(f"{i['receipt'] or '-'}\t{i['kind']}\t{i['category'] or ''}\t{i['sync']}\t{i['state']}")
+    return 0
+
+
+def cmd_status(args) -> int:
+    s = _services(args)
+    code = args.code.strip().upper()
+    if code.isdigit() and len(code) == 4:
+        code = f"{s.config['post']['code']}-{code}"
+    st = s.outbox.status(code)
+    if st is None:
+        raise _fail(f"没有找到回执号 {code}")
+    if args.json:
+        print(json.dumps(st, ensure_ascii=False))
+    else:
+        label = s.catalog.get(st["category"]).label if st["category"] in s.catalog else st["category"]
+        print(f"{st['receipt']} {label}：{st['state_label']}" + (f"（{st['public_note']}）" if st["public_note"] else ""))
+    return 0
