@@ -1,12 +1,24 @@
 """Narration interface. The kiosk only ever talks to a Speaker.
 
-Real backend: pyttsx3 with espeak-ng (see voice/espeak.py once it lands); test double: RecordingSpeaker.
+Real backend: EspeakSpeaker (pyttsx3 with espeak-ng, one worker thread owns the engine, a watchdog
+reports a stuck engine or a missing loudspeaker); test double: RecordingSpeaker.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
+import logging
+import os
+import queue
+import tempfile
 import threading
+import time
+import wave
+from pathlib import Path
 from typing import Protocol
+
+log = logging.getLogger(__name__)
 
 
 class Speaker(Protocol):
@@ -59,3 +71,201 @@ class RecordingSpeaker:
     @property
     def last(self) -> str | None:
         return self.spoken[-1] if self.spoken else None
+
+
+def read_wav(path: str | Path):
+    """(int16 numpy samples, rate) of a mono 16-bit WAV file."""
+    import numpy as np
+
+    with wave.open(str(path), "rb") as w:
+        return np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16), w.getframerate()
+
+
+class SoundDevicePlayer:
+    """Plays int16 samples on the default output; stop() from any thread cuts playback short."""
+
+    def play(self, samples, rate: int) -> None:
+        import sounddevice as sd
+
+        sd.play(samples, rate)
+        sd.wait()
+
+    def stop(self) -> None:
+        try:
+            import sounddevice as sd
+
+            sd.stop()
+        except Exception:  # noqa: BLE001 - nothing is playing or there is no device: nothing to stop
+            pass
+
+
+class _Job:
+    def __init__(self, text: str, generation: int, wav_path: str | None = None):
+        self.text, self.generation, self.wav_path = text, generation, wav_path
+        self.done = threading.Event()
+        self.error: str | None = None
+
+
+class EspeakSpeaker:
+    """pyttsx3 + espeak-ng narration. say() never blocks: one worker thread owns the engine (pyttsx3
+    raises "run loop already started" or hangs when shared across threads), synthesises to a WAV and
+    plays it with an interruptible player; a watchdog marks the speaker unhealthy when one job
+    exceeds `timeout_s`, so a stuck engine never hangs the touch screen."""
+
+    def __init__(self, voice: str = "cmn-latn-pinyin", rate: int = 150, volume: float = 0.9, *,
+                 player=None, timeout_s: float = 20.0):
+        self.voice, self.rate, self.volume = voice, rate, volume
+        self.player = player if player is not None else SoundDevicePlayer()
+        self.timeout_s = timeout_s
+        self.last_text: str | None = None
+        self._jobs: queue.Queue[_Job | None] = queue.Queue()
+        self._generation = 0
+        self._busy_since: float | None = None
+        self._engine_error: str | None = None
+        self._play_error: str | None = None
+        self._stuck = False
+        self._closed = threading.Event()
+        self._worker = threading.Thread(target=self._run, name="tts-worker", daemon=True)
+        self._worker.start()
+        self._watchdog = threading.Thread(target=self._watch, name="tts-watchdog", daemon=True)
+        self._watchdog.start()
+
+    # -- Speaker interface -------------------------------------------------
+    def say(self, text: str, *, interrupt: bool = True) -> None:
+        text = text.strip()
+        if not text:
+            return
+        if interrupt:
+            self.stop()
+        self.last_text = text
+        self._jobs.put(_Job(text, self._generation))
+
+    def repeat(self) -> None:
+        if self.last_text:
+            self.say(self.last_text)
+
+    def stop(self) -> None:
+        self._generation += 1   # queued and current jobs of older generations are dropped
+        while True:
+            try:
+                self._jobs.get_nowait()
+            except queue.Empty:
+                break
+        self.player.stop()
+
+    def set_rate(self, words_per_minute: int) -> None:
+        self.rate = int(words_per_minute)
+
+    def set_volume(self, volume: float) -> None:
+        self.volume = max(0.0, min(1.0, float(volume)))
+
+    @property
+    def speaking(self) -> bool:
+        return self._busy_since is not None or not self._jobs.empty()
+
+    @property
+    def health(self) -> str:
+        if self._stuck:
+            return "语音播报没有响应，请重新启动终端。"
+        if self._engine_error:
+            return f"语音合成不能用：{self._engine_error}"
+        if self._play_error:
+            return f"没有找到扬声器，听不到播报：{self._play_error}"
+        return "ok"
+
+    # -- files (kiosk say --to-wav, tests, benchmarks) -----------------------
+    def to_wav(self, text: str, path: str | Path, timeout_s: float | None = None) -> Path:
+        """Synthesise `text` into a WAV file through the same worker; raises RuntimeError on failure."""
+        job = _Job(text.strip(), self._generation, str(path))
+        self._jobs.put(job)
+        if not job.done.wait(timeout_s or self.timeout_s):
+            raise RuntimeError("语音合成超时")
+        if job.error:
+            raise RuntimeError(job.error)
+        return Path(path)
+
+    def wait_idle(self, timeout_s: float = 30.0) -> bool:
+        """Block until everything queued has been said (CLI and tests; never on the UI thread)."""
+        end = time.monotonic() + timeout_s
+        while self.speaking:
+            if time.monotonic() > end:
+                return False
+            time.sleep(0.02)
+        return True
+
+    def close(self) -> None:
+        self.stop()
+        self._closed.set()
+        self._jobs.put(None)
+
+    # -- worker ----------------------------------------------------------
+    def _engine(self):
+        import pyttsx3
+
+        engine = pyttsx3.init("espeak")
+        ids = {v.id.split("/")[-1].lower(): v.id for v in engine.getProperty("voices")}
+        if self.voice.lower() not in ids:
+            raise RuntimeError(f"espeak-ng 没有 {self.voice} 这个声音")
+        engine.setProperty("voice", ids[self.voice.lower()])
+        return engine
+
+    def _synth(self, engine, text: str, path: str) -> None:
+        engine.setProperty("rate", self.rate)
+        engine.setProperty("volume", self.volume)
+        with contextlib.redirect_stdout(io.StringIO()):   # pyttsx3 prints "Audio saved to ..."
+            engine.save_to_file(text, path)
+            engine.runAndWait()
+        if not os.path.exists(path) or os.path.getsize(path) <= 44:
+            raise RuntimeError("语音合成没有产生声音")
+
+    def _run(self) -> None:
+        engine = None
+        while not self._closed.is_set():
+            job = self._jobs.get()
+            if job is None:
+                break
+            if job.wav_path is None and job.generation != self._generation:
+                continue   # interrupted before it started
+            self._busy_since = time.monotonic()
+            try:
+                if engine is None:
+                    engine = self._engine()
+                    self._engine_error = None
+                if job.wav_path:
+                    self._synth(engine, job.text, job.wav_path)
+                else:
+                    self._speak(engine, job)
+            except Exception as exc:  # noqa: BLE001 - reported through health, never raised into the UI
+                job.error = str(exc) or type(exc).__name__
+                if engine is None:
+                    self._engine_error = job.error
+                log.warning("speech failed: %s", job.error)
+            finally:
+                self._busy_since = None
+                job.done.set()
+
+    def _speak(self, engine, job: _Job) -> None:
+        fd, tmp = tempfile.mkstemp(suffix=".wav", prefix="tts-")
+        os.close(fd)
+        try:
+            self._synth(engine, job.text, tmp)
+            samples, rate = read_wav(tmp)
+        finally:
+            os.unlink(tmp)
+        if job.generation != self._generation:
+            return
+        try:
+            self.player.play(samples, rate)
+            self._play_error = None
+        except Exception as exc:
+            self._play_error = str(exc) or type(exc).__name__
+            raise
+
+    def _watch(self) -> None:
+        while not self._closed.wait(0.5):
+            since = self._busy_since
+            if since is not None and time.monotonic() - since > self.timeout_s:
+                if not self._stuck:
+                    log.error("speech worker stuck for %.0f s", time.monotonic() - since)
+                self._stuck = True
+                self.player.stop()
