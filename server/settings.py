@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "server.core",
+    "server.lessons",
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

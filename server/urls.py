@@ -2,4 +2,5 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("server.core.urls")),
+    path("", include("server.lessons.urls")),
 ]
