@@ -1,0 +1,168 @@
+"""Admin (long-press the top-left corner, then the PIN): queue, sync, rejected items, voice health,
+registering the kiosk, volume and speech rate, microphone and speaker test, exit.
+
+For the post's cadre, not the resident, but it keeps the same big sizes and at most six choices
+per panel; each panel is a sub-screen of this one. The PIN is asked again every time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kivy.app import App
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, StringProperty
+
+from kiosk import config as kconfig
+from screens.widgets import KioskScreen
+
+Builder.load_file(str(Path(__file__).with_suffix(".kv")))
+
+VOLUME_STEP = 0.1
+RATE_STEP = 20
+SHOWN_REJECTED = 4
+
+
+class AdminScreen(KioskScreen):
+    unlocked = BooleanProperty(False)
+    panel = StringProperty("pin")    # pin | main | sound | register
+    message = StringProperty("")
+    status_text = StringProperty("")
+    rejected_text = StringProperty("")
+    voice_text = StringProperty("")
+    volume_text = StringProperty("")
+    rate_text = StringProperty("")
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        App.get_running_app().bind(on_reset=lambda *_: self.lock())
+
+    # -- PIN ------------------------------------------------------------------
+    def lock(self) -> None:
+        self.unlocked = False
+        self.message = ""
+        self.ids.pin.value = ""
+        self.show("pin")
+
+    def on_pre_enter(self, *_):
+        self.lock()
+
+    def on_leave(self, *_):
+        self.lock()
+
+    def check_pin(self, pin: str) -> None:
+        app = App.get_running_app()
+        self.ids.pin.value = ""
+        if pin != app.services.config["kiosk"]["admin_pin"]:
+            self.message = app.t("admin.pin_wrong")
+            app.say(self.message)
+            return
+        self.unlocked = True
+        self.message = ""
+        self.show("main")
+
+    # -- panels ---------------------------------------------------------------
+    def show(self, panel: str) -> None:
+        if panel != "pin" and not self.unlocked:
+            panel = "pin"
+        self.panel = panel
+        self.ids.panels.current = panel
+        if panel == "main":
+            self.refresh()
+        elif panel == "sound":
+            self._sound_labels()
+        elif panel == "register":
+            self.ids.url.text = App.get_running_app().services.config["server"]["url"]
+            self.ids.token.text = ""
+
+    def back_step(self) -> bool:
+        """返回 inside the admin goes to its main panel first."""
+        if self.panel in ("sound", "register"):
+            self.show("main")
+            return True
+        return False
+
+    def narration(self) -> str:
+        return App.get_running_app().t("admin.pin_prompt")
+
+    def refresh(self) -> None:
+        app = App.get_running_app()
+        s = app.services
+        c = s.outbox.counts()
+        lines = [app.t("admin.queue", **c),
+                 app.t("admin.last_sync", when=(c["last_sync_at"] or "")[:16].replace("T", " ") or app.t("admin.never"))]
+        if c["last_error"]:
+            lines.append(app.t("admin.last_error", error=c["last_error"][:60]))
+        self.status_text = "\n".join(lines)
+        rejected = s.outbox.rejected()
+        self.rejected_text = "\n".join(
+            app.t("admin.rejected_item", receipt=r["receipt"] or "", category=self._label(r["category"]),
+                  reason=r["reason"]) for r in rejected[:SHOWN_REJECTED])
+        if len(rejected) > SHOWN_REJECTED:
+            self.rejected_text += "\n" + app.t("admin.rejected_more", count=len(rejected) - SHOWN_REJECTED)
+        self.voice_text = app.t("admin.voice", **self._voice_health())
+
+    def _label(self, category: str | None) -> str:
+        catalog = App.get_running_app().services.catalog
+        return catalog.get(category).label if category in catalog else (category or "")
+
+    def _voice_health(self) -> dict:
+        s = App.get_running_app().services
+        health = getattr(s, "voice_health", None) or s.extra.get("voice_health")
+        found = health() if callable(health) else {"microphone": "未知", "model": "未知", "tts": s.speaker.health}
+        return {k: "正常" if v == "ok" else v for k, v in found.items()}
+
+    # -- sound ----------------------------------------------------------------
+    def _sound_labels(self) -> None:
+        app = App.get_running_app()
+        sp = app.services.speaker
+        self.volume_text = app.t("admin.volume", volume=round(getattr(sp, "volume", 0) * 100))
+        self.rate_text = app.t("admin.rate", rate=getattr(sp, "rate", 0))
+
+    def change_volume(self, step: int) -> None:
+        app = App.get_running_app()
+        sp = app.services.speaker
+        sp.set_volume(round(min(1.0, max(0.1, getattr(sp, "volume", 0.9) + step * VOLUME_STEP)), 2))
+        self._sound_labels()
+        app.say(app.t("admin.speaker_test"))
+
+    def change_rate(self, step: int) -> None:
+        app = App.get_running_app()
+        sp = app.services.speaker
+        sp.set_rate(int(min(400, max(60, getattr(sp, "rate", 150) + step * RATE_STEP))))
+        self._sound_labels()
+        app.say(app.t("admin.speaker_test"))
+
+    def test_speaker(self) -> None:
+        app = App.get_running_app()
+        self.message = app.t("admin.speaker_test")
+        app.say(self.message)
+
+    def test_microphone(self) -> None:
+        """B's services.microphone_test() -> Chinese sentence; until then the microphone's health."""
+        app = App.get_running_app()
+        test = getattr(app.services, "microphone_test", None) or app.services.extra.get("microphone_test")
+        result = test() if callable(test) else self._voice_health()["microphone"]
+        self.message = app.t("admin.mic_ok") if result in ("ok", "正常") else result
+        app.say(self.message)
+
+    # -- register -------------------------------------------------------------
+    def register(self) -> None:
+        """Server URL + token into the config file (validated; takes effect at the next start)."""
+        app = App.get_running_app()
+        url, token = self.ids.url.text.strip(), self.ids.token.text.strip()
+        updates = {"server": {"url": url}}
+        if token:
+            updates["server"]["token"] = token
+        path = app.services.config.path or kconfig.default_config_path()
+        try:
+            kconfig.write_config(path, updates)
+        except (kconfig.ConfigError, ValueError, OSError) as exc:
+            self.message = app.t("admin.register_failed", reason=str(exc).split(": ")[-1])
+        else:
+            self.message = app.t("admin.registered")
+            self.ids.token.text = ""
+        app.say(self.message)
+
+    def exit(self) -> None:
+        App.get_running_app().stop()
