@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "kiosk.cmd_run",
     "kiosk.cmd_config",
     "kiosk.cmd_sync",
+    "kiosk.cmd_voice",
 )
 
 

@@ -140,9 +140,9 @@ class VoskRecognizer:
         if has_unk:
             sentences.append("[unk]")
         if dropped:
-            log.warning("grammar: the model does not know %s", ", ".join(dropped))
+            log.info("grammar: the model does not know %s", ", ".join(dropped))
         if not has_unk:
-            log.warning("grammar: the model has no [unk] word; every utterance maps onto some phrase")
+            log.info("grammar: the model has no [unk] word; every utterance maps onto some phrase")
         return Grammar(sentences, dropped, has_unk)
 
     def session(self, grammar: list[str] | Grammar | None = None) -> VoskSession:

@@ -239,7 +239,7 @@ class EspeakSpeaker:
                 job.error = str(exc) or type(exc).__name__
                 if engine is None:
                     self._engine_error = job.error
-                log.warning("speech failed: %s", job.error)
+                log.info("speech failed: %s", job.error)
             finally:
                 self._busy_since = None
                 job.done.set()
