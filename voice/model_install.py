@@ -58,14 +58,20 @@ def download(url: str, part: Path, size: int, *, timeout: float = 30.0,
                 raise InstallError(f"下载失败：服务器回答 HTTP {r.status_code}（{url}）")
             mode = "ab" if r.status_code == 206 else "wb"   # 200: the server ignored Range, start over
             have = have if r.status_code == 206 else 0
+            expected = have + int(r.headers.get("Content-Length", size - have))
+            r.raw.enforce_content_length = False   # keep the bytes that did arrive; we check the length ourselves
             with open(part, mode) as f:
-                for block in r.iter_content(CHUNK):
-                    f.write(block)
-                    have += len(block)
-                    if progress:
-                        progress(have, size)
-                f.flush()
-                os.fsync(f.fileno())
+                try:
+                    for block in r.iter_content(CHUNK):
+                        f.write(block)
+                        have += len(block)
+                        if progress:
+                            progress(have, size)
+                finally:
+                    f.flush()
+                    os.fsync(f.fileno())
+            if have < expected:
+                raise requests.ConnectionError("connection closed early")
     except requests.RequestException as exc:
         raise InstallError(f"下载中断（已保存 {have} 字节，再运行一次会接着下载）：{type(exc).__name__}") from None
     return part
