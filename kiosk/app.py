@@ -33,7 +33,7 @@ WEEKDAYS = "一二三四五六日"
 SPEECH_PATH = Path(__file__).resolve().parent.parent / "assets" / "speech.toml"
 ADMIN_CORNER_REF = 160      # reference px square in the top-left corner
 ADMIN_HOLD_S = 3.0          # long press, so a resident leaning on the corner does not open it
-EMPTY_DRAFT = {"category": "", "channel": "touch", "transcript": "", "call": "", "building": "",
+EMPTY_DRAFT = {"category": "", "channel": "touch", "transcript": "", "name": "", "building": "",
                "unit": "", "floor": "", "room": "", "phone": ""}
 
 
@@ -240,7 +240,7 @@ class KioskApp(App):
         d = self.draft
         try:
             result = submit_request(
-                self.services, category=d["category"], name=d["call"], building=d["building"],
+                self.services, category=d["category"], name=d["name"], building=d["building"],
                 unit=d["unit"], room=d["room"], phone=d["phone"], text=d["transcript"], channel=d["channel"])
         except SubmitError as exc:
             self.say(self.t("confirm.failed", reason=str(exc)))

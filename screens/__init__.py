@@ -5,4 +5,10 @@ SCREENS lists them in the order the App adds them; the first is the home screen.
 
 SCREENS = (
     ("home", "screens.home", "HomeScreen"),
+    ("categories", "screens.categories", "CategoriesScreen"),
+    ("contact", "screens.contact", "ContactScreen"),
+    ("confirm", "screens.confirm", "ConfirmScreen"),
+    ("receipt", "screens.receipt", "ReceiptScreen"),
+    ("status", "screens.status", "StatusScreen"),
+    ("admin", "screens.admin", "AdminScreen"),
 )

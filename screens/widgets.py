@@ -23,6 +23,28 @@ def spoken_digits(digits: str) -> str:
     return " ".join(DIGIT_WORDS[int(d)] for d in digits if d.isdigit())
 
 
+def spoken_phone(phone: str) -> str:
+    """Phone numbers are read digit by digit, 1 as 幺 the way people say them on the phone."""
+    return spoken_digits(phone).replace("一", "幺")
+
+
+def spoken_number(n: int) -> str:
+    """0-99 as said: 3 -> 三, 12 -> 十二, 20 -> 二十; longer numbers digit by digit."""
+    if n < 10:
+        return DIGIT_WORDS[n]
+    if n < 100:
+        tens, ones = divmod(n, 10)
+        return ("" if tens == 1 else DIGIT_WORDS[tens]) + "十" + (DIGIT_WORDS[ones] if ones else "")
+    return "".join(DIGIT_WORDS[int(d)] for d in str(n))
+
+
+def spoken_numbers(text: str) -> str:
+    """Every run of digits in `text` as Chinese words, so espeak-ng never reads Latin digits: 3号楼 -> 三号楼."""
+    import re
+
+    return re.sub(r"\d+", lambda m: spoken_number(int(m.group())), text)
+
+
 class DebouncedButtonBehavior(ButtonBehavior):
     """A tap counts once: trembling fingers produce bursts of touches on one button."""
 
@@ -70,6 +92,7 @@ class Keypad(GridLayout):
 
     value = StringProperty("")
     max_length = NumericProperty(11)
+    speak = BooleanProperty(True)   # False for PINs: a code read aloud is no secret
 
     __events__ = ("on_done",)
 
@@ -77,12 +100,14 @@ class Keypad(GridLayout):
         app = App.get_running_app()
         if key == "del":
             self.value = self.value[:-1]
-            app.say("删除")
+            if self.speak:
+                app.say("删除")
         elif key == "ok":
             self.dispatch("on_done", self.value)
         elif len(self.value) < self.max_length:
             self.value += key
-            app.say(DIGIT_WORDS[int(key)])
+            if self.speak:
+                app.say(DIGIT_WORDS[int(key)])
 
     def on_done(self, value: str) -> None:
         pass

@@ -1,0 +1,54 @@
+"""Categories: the twelve catalog categories, six to a page, icon and words on each tile."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kivy.app import App
+from kivy.lang import Builder
+from kivy.properties import NumericProperty
+
+from kiosk import theme
+from screens.paging import grid_cols, pages
+from screens.widgets import KioskScreen, Tile
+
+Builder.load_file(str(Path(__file__).with_suffix(".kv")))
+
+
+class CategoriesScreen(KioskScreen):
+    page = NumericProperty(0)
+    page_count = NumericProperty(1)
+
+    def on_pre_enter(self, *_):
+        app = App.get_running_app()
+        if app.history and app.history[-1] == "home":
+            self.page = 0   # a fresh visit starts on the first page
+        self.show()
+
+    def _pages(self):
+        return pages(list(App.get_running_app().services.catalog.categories))
+
+    def show(self) -> None:
+        grid = self.ids.grid
+        grid.clear_widgets()
+        all_pages = self._pages()
+        self.page_count = len(all_pages)
+        page = all_pages[min(self.page, len(all_pages) - 1)]
+        grid.cols = grid_cols(len(page))
+        for cat in page:
+            tile = Tile(icon=cat.icon, text=cat.label, colour=theme.rgba(cat.colour), text_size_ref=64)
+            tile.bind(on_release=lambda _t, cid=cat.id: App.get_running_app().start_request(cid))
+            grid.add_widget(tile)
+
+    def turn(self, step: int) -> None:
+        self.page = max(0, min(self.page_count - 1, self.page + step))
+        self.show()
+        App.get_running_app().say(self.narration())
+
+    def narration(self) -> str:
+        app = App.get_running_app()
+        page = self._pages()[min(self.page, self.page_count - 1)]
+        text = app.t("categories.narration", labels="、".join(c.label for c in page))
+        if self.page < self.page_count - 1:
+            text += app.t("categories.narration_more")
+        return text

@@ -1,0 +1,155 @@
+"""Who and where, one question at a time: how to address you, building, unit, floor, room, phone.
+
+Every step is skippable, but the resident must leave one way to be reached: a room
+(building + room) or a phone number. Each step has at most six big choices.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kivy.app import App
+from kivy.lang import Builder
+from kivy.properties import ListProperty, NumericProperty, StringProperty
+
+from kiosk import theme
+from screens.paging import grid_cols, pages
+from screens.widgets import KioskScreen, Tile
+
+Builder.load_file(str(Path(__file__).with_suffix(".kv")))
+
+STEPS = ("name", "building", "unit", "floor", "room", "phone")
+NAME_ICONS = {"大爷": "👴", "大妈": "👵", "先生": "👨", "女士": "👩"}
+PHONE_LENGTHS = (7, 8, 11, 12)   # local landline, landline with 0931 area code digits, mobile
+
+
+def room_labels(floor: int, rooms_per_floor: int) -> list[str]:
+    return [f"{floor}{i:02d}" for i in range(1, rooms_per_floor + 1)]
+
+
+def has_address(draft) -> bool:
+    return bool(draft["building"] and draft["room"])
+
+
+def phone_ok(phone: str) -> bool:
+    return phone.isdigit() and len(phone) in PHONE_LENGTHS
+
+
+class ContactScreen(KioskScreen):
+    step = StringProperty("name")
+    page = NumericProperty(0)
+    page_count = NumericProperty(1)
+    message = StringProperty("")
+    trail = ListProperty([])   # steps taken, for 返回
+
+    def on_pre_enter(self, *_):
+        app = App.get_running_app()
+        if app.sm.current != "contact" and not self.trail or app.history[-1:] == ["categories"] or \
+                app.history[-1:] == ["voice"]:
+            self.restart()
+        self.show()
+
+    def restart(self) -> None:
+        self.step, self.page, self.message, self.trail = "name", 0, "", []
+        self.ids.keypad.value = ""
+
+    # -- what each step offers -------------------------------------------------
+    def options(self) -> list[tuple[str, str, str]]:
+        """(value, label, icon) for the current step."""
+        app = App.get_running_app()
+        post = app.services.config["post"]
+        if self.step == "name":
+            return [(c, c, NAME_ICONS.get(c, "🙂")) for c in app.t("contact.name_options").split("、")]
+        if self.step == "building":
+            return [(b, b, "🏢") for b in post["buildings"]]
+        if self.step == "unit":
+            return [(u, u, "🚪") for u in post["units"]]
+        if self.step == "floor":
+            return [(str(f), app.t("contact.floor_label", floor=f), "🏢") for f in range(1, post["floors"] + 1)]
+        if self.step == "room":
+            floor = int(app.draft["floor"] or 1)
+            return [(r, app.t("contact.room_label", room=r), "🚪") for r in room_labels(floor, post["rooms_per_floor"])]
+        return []
+
+    def title(self) -> str:
+        return App.get_running_app().t(f"contact.title_{self.step}")
+
+    def show(self) -> None:
+        grid = self.ids.grid
+        grid.clear_widgets()
+        opts = self.options()
+        all_pages = pages(opts)
+        self.page_count = len(all_pages)
+        self.page = min(self.page, self.page_count - 1)
+        page = all_pages[self.page]
+        grid.cols = max(1, grid_cols(len(page)))
+        colour = theme.rgba(theme.PRIMARY)
+        for value, label, icon in page:
+            tile = Tile(icon=icon, text=label, colour=colour, text_size_ref=72)
+            tile.bind(on_release=lambda _t, v=value: self.pick(v))
+            grid.add_widget(tile)
+
+    # -- moving between steps ------------------------------------------------
+    def _goto(self, step: str) -> None:
+        self.trail.append(self.step)
+        self.step, self.page, self.message = step, 0, ""
+        self.show()
+        App.get_running_app().say(self.narration())
+
+    def pick(self, value: str) -> None:
+        app = App.get_running_app()
+        app.draft[self.step] = value
+        if self.step == "building" and len(app.services.config["post"]["units"]) == 1:
+            app.draft["unit"] = app.services.config["post"]["units"][0]
+            self._goto("floor")
+        else:
+            self._goto(STEPS[STEPS.index(self.step) + 1])
+
+    def skip(self) -> None:
+        app = App.get_running_app()
+        if self.step == "phone":
+            self.ids.keypad.value = ""
+            self.finish("")
+        elif self.step == "name":
+            app.draft["name"] = ""
+            self._goto("building")
+        else:   # no address at all: the address steps go together
+            for f in ("building", "unit", "floor", "room"):
+                app.draft[f] = ""
+            self._goto("phone")
+
+    def back_step(self) -> bool:
+        """返回 goes back one question; at the first question it leaves the screen."""
+        if not self.trail:
+            return False
+        self.step, self.page, self.message = self.trail.pop(), 0, ""
+        self.show()
+        App.get_running_app().say(self.narration())
+        return True
+
+    def turn(self, step: int) -> None:
+        self.page = max(0, min(self.page_count - 1, self.page + step))
+        self.show()
+        App.get_running_app().say(self.narration())
+
+    def finish(self, phone: str) -> None:
+        app = App.get_running_app()
+        if phone and not phone_ok(phone):
+            self.message = app.t("contact.phone_short")
+        elif not phone and not has_address(app.draft):
+            self.message = app.t("contact.need_contact")
+        else:
+            app.draft["phone"] = phone
+            self.message = ""
+            app.go("confirm")
+            return
+        app.say(self.message)
+
+    def narration(self) -> str:
+        app = App.get_running_app()
+        text = app.t(f"contact.say_{self.step}")
+        if self.step == "name":
+            text = app.t("contact.consent") + text
+        elif self.page < self.page_count - 1:
+            text += app.t("categories.narration_more")
+        return text

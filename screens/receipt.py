@@ -1,0 +1,34 @@
+"""Receipt: the code in huge digits, spoken twice digit by digit, and a QR code to follow it on a phone."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from kivy.app import App
+from kivy.lang import Builder
+
+import screens.qrwidget  # noqa: F401  (QRCodeWidget for the .kv)
+from screens.widgets import KioskScreen, spoken_digits
+
+Builder.load_file(str(Path(__file__).with_suffix(".kv")))
+
+
+def receipt_digits(receipt: str) -> str:
+    """The digits a resident says back: the receipt's trailing digits (post code + 4 digits)."""
+    m = re.search(r"(\d{4})$", receipt)
+    return m.group(1) if m else receipt
+
+
+def receipt_prefix(receipt: str) -> str:
+    return receipt[: len(receipt) - len(receipt_digits(receipt))]
+
+
+def status_url(app, receipt: str) -> str:
+    return f"{app.services.config.public_url}/r/{receipt}" if receipt else ""
+
+
+class ReceiptScreen(KioskScreen):
+    def narration(self) -> str:
+        app = App.get_running_app()
+        return app.t("receipt.say", digits=spoken_digits(receipt_digits(app.receipt))) + app.t("receipt.hint") + app.t("receipt.scan")
