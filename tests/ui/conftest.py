@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from kiosk import config as kconfig
+from tests.conftest import free_port
 from tests.kivy_harness import start_app
 from voice.tts import RecordingSpeaker
 
@@ -10,7 +11,10 @@ from voice.tts import RecordingSpeaker
 @pytest.fixture(scope="session")
 def kiosk_app(tmp_path_factory):
     data = tmp_path_factory.mktemp("kiosk-ui")
-    cfg = kconfig.parse({"kiosk": {"data_dir": str(data)}, "screen": {"fullscreen": False}})
+    # Own config file (the admin screen writes to it) and an unused server port (the sync worker runs).
+    cfg = kconfig.parse({"kiosk": {"data_dir": str(data)}, "screen": {"fullscreen": False},
+                         "server": {"url": f"http://127.0.0.1:{free_port()}", "public_url": "http://192.168.1.20:8700"}},
+                        "test config", data / "kiosk.toml")
     h = start_app(cfg, RecordingSpeaker())
     yield h
     h.app.stop()
