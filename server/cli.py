@@ -79,6 +79,41 @@ def cmd_add_kiosk(args) -> int:
     return 0
 
 
+def cmd_revoke_kiosk(args) -> int:
+    setup_django()
+    from django.utils import timezone
+
+    from server.core.models import Kiosk
+
+    kiosk = Kiosk.objects.select_related("post").filter(name=args.name).first()
+    if kiosk is None:
+        raise CommandError(f"no kiosk named {args.name!r} (see: community-server kiosks)")
+    if kiosk.revoked_at is None:
+        kiosk.revoked_at = timezone.now()
+        kiosk.save(update_fields=["revoked_at"])
+    _print(args, {"kiosk": kiosk.name, "post": kiosk.post.code, "revoked_at": kiosk.revoked_at.isoformat()},
+           f"终端 {kiosk.name} 的令牌已吊销；它的请求保留，要再用请重新 add-kiosk")
+    return 0
+
+
+def cmd_kiosks(args) -> int:
+    setup_django()
+    from server.core.models import Kiosk
+
+    rows = [{"kiosk": k.name, "post": k.post.code, "revoked": k.revoked,
+             "last_seen": k.last_seen.isoformat() if k.last_seen else None, "version": k.version,
+             "queue_length": k.queue_length, "oldest_queued_s": k.oldest_queued_s,
+             "voice_health": k.voice_health, "printer_health": k.printer_health}
+            for k in Kiosk.objects.select_related("post")]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False))
+    else:
+        for r in rows:
+            print(f"{r['kiosk']}\t{r['post']}\t{'已吊销' if r['revoked'] else '有效'}\t最近联系 {r['last_seen'] or '从未'}"
+                  f"\t待发 {r['queue_length']}")
+    return 0
+
+
 def cmd_add_user(args) -> int:
     setup_django()
     from django.contrib.auth.models import User
@@ -98,7 +133,8 @@ def cmd_add_user(args) -> int:
 
 def request_row(r) -> dict:
     """The stable JSON shape of `requests --json` (documented in its --help)."""
-    return {"uuid": str(r.uuid), "receipt": r.receipt, "category": r.category, "state": r.state,
+    return {"uuid": str(r.uuid), "receipt": r.receipt, "issued_receipt": r.issued_receipt or r.receipt,
+            "category": r.category, "state": r.state,
             "post": r.post.code, "channel": r.channel, "received_at": r.received_at.isoformat(),
             "updated_at": r.updated_at.isoformat()}
 
@@ -190,6 +226,17 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true", help='print {"token": ..., "kiosk": ..., "post": ...}')
     p.set_defaults(func=cmd_add_kiosk)
 
+    p = sub.add_parser("revoke-kiosk", help="revoke a kiosk's token (its requests stay)")
+    p.add_argument("--name", required=True, help="kiosk name as printed by add-kiosk / kiosks")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_revoke_kiosk)
+
+    p = sub.add_parser("kiosks", help="list kiosks with their last heartbeat",
+                       description="--json prints an array of {kiosk, post, revoked, last_seen, version, queue_length, "
+                                   "oldest_queued_s, voice_health, printer_health}")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_kiosks)
+
     p = sub.add_parser("add-user", help="create or update a cadre account")
     p.add_argument("--username", required=True)
     p.add_argument("--password", help="default: a random one, printed")
@@ -207,7 +254,9 @@ def register(sub) -> None:
 
     p = sub.add_parser("requests", help="list requests", formatter_class=argparse.RawDescriptionHelpFormatter,
                        description="--json prints one JSON array, oldest first; each item has the stable keys\n"
-                                   "uuid, receipt, category, state, post, channel, received_at, updated_at (ISO 8601).")
+                                   "uuid, receipt, issued_receipt (the code the kiosk gave; differs from receipt only\n"
+                                   "after a clash between two kiosks of a post), category, state, post, channel,\n"
+                                   "received_at, updated_at (ISO 8601).")
     p.add_argument("--post", metavar="CODE")
     p.add_argument("--state")
     p.add_argument("--json", action="store_true")

@@ -38,7 +38,10 @@ def database_from_url(url: str) -> dict:
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": name or ":memory:",
                 # WAL + a busy timeout: kiosks sync while cadres browse.
                 "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE",
-                            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}}
+                            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
+                # Tests use a file too: in-memory shared-cache SQLite fails concurrent writers at once
+                # ("table is locked") instead of waiting, unlike the real thing.
+                "TEST": {"NAME": str(DATA_DIR / "test-community.sqlite3")}}
     if u.scheme in ("postgres", "postgresql"):
         return {"ENGINE": "django.db.backends.postgresql", "NAME": unquote(u.path.lstrip("/")),
                 "USER": unquote(u.username or ""), "PASSWORD": unquote(u.password or ""),
@@ -58,6 +61,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "server.core",
+    "server.api",
     "server.lessons",
 ]
 MIDDLEWARE = [

@@ -94,6 +94,9 @@ class Channel(models.TextChoices):
 class Request(models.Model):
     uuid = models.UUIDField(unique=True)              # the kiosk's client UUID: at most once
     receipt = models.CharField("回执号", max_length=16, db_index=True)
+    # The code the kiosk gave the resident. Differs from `receipt` only when the server renumbered a clash
+    # between two kiosks of one post (server.api.kinds.free_receipt); the resident's code still finds it.
+    issued_receipt = models.CharField("终端回执号", max_length=16, blank=True, db_index=True)
     post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="requests")
     kiosk = models.ForeignKey(Kiosk, null=True, blank=True, on_delete=models.SET_NULL, related_name="requests")
     category = models.CharField("类别", max_length=32, db_index=True)

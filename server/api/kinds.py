@@ -1,0 +1,208 @@
+"""Batch items by kind: HANDLERS[kind](kiosk, item) -> result dict (protocol per-item result).
+
+Other apps register their kinds from AppConfig.ready() (server.lessons: "lesson_progress"). A handler
+returns {"status": created|duplicate|conflict|rejected, ...}; raising means "no answer for this item"
+and the kiosk retries it later. Requests also have a batch fast path (BATCH_HANDLERS) for ingest speed.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import uuid as uuidlib
+from collections.abc import Callable
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from server.api.apps import serialize_event_writers
+from server.core.models import Kiosk, Request, RequestEvent, State
+from sync import protocol
+from sync.catalog import default_catalog
+
+log = logging.getLogger(__name__)
+
+HANDLERS: dict[str, Callable[[Kiosk, dict], dict]] = {}
+BATCH_HANDLERS: dict[str, Callable[[Kiosk, list[dict]], list[dict | None]]] = {}
+
+_categories: frozenset[str] | None = None
+
+
+def categories() -> frozenset[str]:
+    global _categories
+    if _categories is None:
+        _categories = frozenset(default_catalog().ids)
+    return _categories
+
+
+def rejected(reason: str, fields: dict | None = None, uid=None) -> dict:
+    out = {"uuid": uid, "status": protocol.REJECTED, "reason": reason}
+    if fields:
+        out["fields"] = fields
+    return out
+
+
+def _seen(uid: str, existing: Request, digest: str) -> dict:
+    if existing.content_hash == digest:
+        return {"uuid": uid, "status": protocol.DUPLICATE, "receipt": existing.receipt, "state": existing.state}
+    return {"uuid": uid, "status": protocol.CONFLICT, "receipt": existing.receipt,
+            "reason": "同一编号的请求内容不同（conflict: this uuid was stored with different content）"}
+
+
+def _build(kiosk: Kiosk, item: dict, receipt: str, digest: str, now) -> Request:
+    return Request(
+        uuid=uuidlib.UUID(item["uuid"]), receipt=receipt, issued_receipt=item["receipt"],
+        post_id=kiosk.post_id, kiosk=kiosk, category=item["category"], channel=item["channel"],
+        contact_name=item.get("name") or "", building=item.get("building") or "", unit=item.get("unit") or "",
+        room=item.get("room") or "", phone=item.get("phone") or "", text=item.get("text") or "",
+        content_hash=digest, kiosk_created_at=datetime.fromisoformat(item["created_at"].replace("Z", "+00:00")),
+        received_at=now, updated_at=now)
+
+
+def _event(kiosk: Kiosk, req: Request, now) -> RequestEvent:
+    return RequestEvent(request=req, at=now, actor_label=f"终端 {kiosk.name}", to_state=State.RECEIVED,
+                        note="终端提交" if req.issued_receipt == req.receipt else
+                        f"终端提交；回执号 {req.issued_receipt} 与本阵地另一台终端重复，改为 {req.receipt}")
+
+
+def free_receipt(post_id: int, post_code: str, avoid: set[str] = frozenset()) -> str:
+    """A receipt number nobody at this post holds. Two kiosks of one post cannot ask each other, so on a
+    clash the server renumbers the later request; the resident's code still finds it (issued_receipt)."""
+    for _ in range(50):
+        code = protocol.receipt(post_code, random.randrange(10_000))
+        if code not in avoid and not Request.objects.filter(post_id=post_id, receipt=code).exists():
+            return code
+    taken = set(Request.objects.filter(post_id=post_id).values_list("receipt", flat=True)) | set(avoid)
+    free = [n for n in range(10_000) if protocol.receipt(post_code, n) not in taken]
+    if not free:
+        raise ReceiptsExhausted(post_code)
+    return protocol.receipt(post_code, random.choice(free))
+
+
+class ReceiptsExhausted(Exception):
+    pass
+
+
+def _check(kiosk: Kiosk, item: dict) -> dict | None:
+    errors = protocol.validate_request(item, categories())
+    if errors:
+        return rejected("字段有误：" + "; ".join(f"{k}: {v}" for k, v in errors.items()), errors,
+                        item.get("uuid") if isinstance(item, dict) else None)
+    if not item["receipt"].startswith(kiosk.post.code + "-"):
+        return rejected(f"receipt must start with this kiosk's post code {kiosk.post.code}-",
+                        {"receipt": "wrong post code"}, item["uuid"])
+    return None
+
+
+def handle_request(kiosk: Kiosk, item: dict) -> dict:
+    """One request, safe against concurrent duplicates: the uuid's unique index decides, we read the winner."""
+    bad = _check(kiosk, item)
+    if bad:
+        return bad
+    uid, digest = item["uuid"].lower(), protocol.content_hash(item)
+    receipt = item["receipt"]
+    for _ in range(5):
+        existing = Request.objects.filter(uuid=uid).first()
+        if existing is not None:
+            return _seen(uid, existing, digest)
+        if Request.objects.filter(post_id=kiosk.post_id, receipt=receipt).exists():
+            try:
+                receipt = free_receipt(kiosk.post_id, kiosk.post.code)
+            except ReceiptsExhausted:
+                return rejected(f"all 10000 receipt codes of post {kiosk.post.code} are in use", None, uid)
+        now = timezone.now()
+        try:
+            with transaction.atomic():
+                req = _build(kiosk, item, receipt, digest, now)
+                req.save(force_insert=True)
+                _event(kiosk, req, now).save(force_insert=True)
+            return {"uuid": uid, "status": protocol.CREATED, "receipt": req.receipt, "state": req.state}
+        except IntegrityError:
+            continue   # another process stored this uuid or took this receipt a moment ago: look again
+    raise RuntimeError(f"could not store {uid} after 5 tries")
+
+
+def handle_requests(kiosk: Kiosk, items: list[dict]) -> list[dict | None]:
+    """The batch fast path: a few queries and two bulk inserts; any clash falls back to handle_request."""
+    results: list[dict | None] = [None] * len(items)
+    fresh: dict[str, int] = {}
+    for i, item in enumerate(items):
+        bad = _check(kiosk, item)
+        if bad:
+            results[i] = bad
+        elif item["uuid"].lower() in fresh:   # the same uuid twice in one batch: judge it after the first
+            results[i] = {"defer": True}
+        else:
+            fresh[item["uuid"].lower()] = i
+    if fresh:
+        existing = {str(r.uuid): r for r in Request.objects.filter(uuid__in=list(fresh))
+                    .only("uuid", "content_hash", "receipt", "state")}
+        for uid, r in existing.items():
+            i = fresh.pop(uid)
+            results[i] = _seen(uid, r, protocol.content_hash(items[i]))
+    if fresh:
+        wanted = {items[i]["receipt"] for i in fresh.values()}
+        taken = set(Request.objects.filter(post_id=kiosk.post_id, receipt__in=wanted).values_list("receipt", flat=True))
+        now = timezone.now()
+        rows, used = [], set()
+        for i in fresh.values():
+            code = items[i]["receipt"]
+            if code in taken or code in used:
+                code = free_receipt(kiosk.post_id, kiosk.post.code, used | taken)
+            used.add(code)
+            rows.append((i, _build(kiosk, items[i], code, protocol.content_hash(items[i]), now)))
+        try:
+            with transaction.atomic():
+                Request.objects.bulk_create([r for _, r in rows])
+                serialize_event_writers()   # bulk_create sends no pre_save signal
+                RequestEvent.objects.bulk_create([_event(kiosk, r, now) for _, r in rows])
+            for i, r in rows:
+                results[i] = {"uuid": str(r.uuid), "status": protocol.CREATED, "receipt": r.receipt, "state": r.state}
+        except IntegrityError:   # a concurrent submit got there first: settle item by item
+            for i, _ in rows:
+                results[i] = handle_request(kiosk, items[i])
+    for i, r in enumerate(results):
+        if r is not None and r.get("defer"):
+            results[i] = handle_request(kiosk, items[i])
+    return results
+
+
+HANDLERS["request"] = handle_request
+BATCH_HANDLERS["request"] = handle_requests
+
+
+def dispatch(kiosk: Kiosk, items: list) -> list[dict]:
+    """Per-item results in the batch's order; an item whose handler failed gets no result (kiosk retries)."""
+    results: list[dict | None] = [None] * len(items)
+    by_kind: dict[str, list[int]] = {}
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            results[i] = rejected("item must be an object", {"item": "must be an object"})
+            continue
+        kind = item.get("kind") or "request"
+        if kind not in HANDLERS:
+            results[i] = rejected(f"unknown item kind {kind!r}", {"kind": "unknown"}, item.get("uuid"))
+        else:
+            by_kind.setdefault(kind, []).append(i)
+    for kind, idx in by_kind.items():
+        batch = BATCH_HANDLERS.get(kind)
+        try:
+            if batch is not None:
+                with transaction.atomic():
+                    out = batch(kiosk, [items[i] for i in idx])
+                for i, r in zip(idx, out, strict=True):
+                    results[i] = r
+                continue
+        except Exception:
+            log.exception("batch handler for %s failed; trying item by item", kind)
+        for i in idx:
+            try:
+                with transaction.atomic():
+                    results[i] = HANDLERS[kind](kiosk, items[i])
+            except Exception:
+                log.exception("handler for %s failed on item %s", kind, items[i].get("uuid"))
+    for i, r in enumerate(results):
+        if r is not None and r.get("uuid") is None and isinstance(items[i], dict):
+            r["uuid"] = items[i].get("uuid")
+    return [r for r in results if r is not None]
