@@ -23,7 +23,9 @@ def register(sub) -> None:
     p = sub.add_parser("sync", help="send the outbox to the server and pull status changes",
                        description="--json prints counts: sent, duplicates, rejected (this round), pending, "
                                    "rejected_total, updates, error (empty when the round succeeded)")
-    p.add_argument("--once", action="store_true", help="one round, then exit (the only mode from the shell)")
+    p.add_argument("--once", action="store_true",
+                   help="one round now (ignoring backoff), then exit; without it: a round every sync_interval_s, "
+                        "one JSON line each, until Ctrl-C")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_sync)
 
@@ -48,8 +50,26 @@ def _services(args):
     from sync.outbox import Outbox
 
     cfg = config.load(args.config)
+    _log_to_file(cfg)
     return SimpleNamespace(config=cfg, catalog=default_catalog(), outbox=Outbox(outbox_path(cfg), cfg["post"]["code"]),
                            sync=None)
+
+
+def _log_to_file(cfg) -> None:
+    """Shell commands log to the kiosk's log file only: stderr carries the one error line."""
+    import logging
+    import logging.handlers
+
+    from kiosk.logs import FORMAT
+
+    path = cfg.data_dir / "logs"
+    path.mkdir(parents=True, exist_ok=True)
+    handler = logging.handlers.RotatingFileHandler(path / "kiosk-cli.log", maxBytes=2_000_000, backupCount=2,
+                                                   encoding="utf-8")
+    handler.setFormatter(logging.Formatter(FORMAT))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(cfg["kiosk"]["log_level"].upper())
 
 
 def _fail(msg: str):
@@ -72,13 +92,20 @@ def cmd_submit(args) -> int:
 
 
 def cmd_sync(args) -> int:
-    if not args.once:
-        raise _fail("from the shell only `kiosk sync --once` runs; the kiosk app syncs in the background")
     from kiosk import __version__
     from sync.client import from_config
 
     s = _services(args)
-    out = from_config(s.config, s.outbox, lambda: {"version": __version__}).run_once(force=True)
+    client = from_config(s.config, s.outbox, lambda: {"version": __version__})
+    if not args.once:   # a foreground sync loop (the kiosk app runs the same rounds in a background thread)
+        import time
+
+        while True:
+            out = client.run_once(force=False)
+            print(json.dumps(out, ensure_ascii=False), flush=True)
+            due = s.outbox.next_due_in()
+            time.sleep(min(s.config["server"]["sync_interval_s"], max(1.0, due if due is not None else 3600)))
+    out = client.run_once(force=True)
     if args.json:
         print(json.dumps(out, ensure_ascii=False))
     else:

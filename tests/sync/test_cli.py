@@ -1,0 +1,106 @@
+"""`kiosk submit | sync | queue | status` as installers and cadres run them (subprocesses, real files,
+the real `community-server serve` on a loopback port)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from tests.conftest import free_port
+
+
+def kiosk(cfg, *args, check=True):
+    env = {**os.environ, "KIOSK_CONFIG": str(cfg)}
+    r = subprocess.run([sys.executable, "-m", "kiosk.cli", *args], env=env, capture_output=True, text=True, timeout=120)
+    if check:
+        assert r.returncode == 0, r.stderr
+    return r
+
+
+def write_config(path, data_dir, url="http://127.0.0.1:9", token=""):
+    path.write_text(f'[server]\nurl = "{url}"\ntoken = "{token}"\n[kiosk]\ndata_dir = "{data_dir}"\n',
+                    encoding="utf-8")
+    return path
+
+
+def one_error_line(r):
+    assert r.returncode != 0
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("kiosk: error: "), r.stderr
+    return lines[0]
+
+
+def test_submit_queue_status_offline(tmp_path):
+    cfg = write_config(tmp_path / "k.toml", tmp_path / "data")
+    out = json.loads(kiosk(cfg, "submit", "--category", "gas_recharge", "--name", "张奶奶", "--building", "3号楼",
+                           "--room", "301", "--json").stdout)
+    assert set(out) == {"uuid", "receipt"} and out["receipt"].startswith("WJZ1-")
+    q = json.loads(kiosk(cfg, "queue", "--json").stdout)
+    assert q["pending"] == 1 and q["rejected"] == 0 and q["items"][0]["uuid"] == out["uuid"]
+    assert "张奶奶" not in json.dumps(q, ensure_ascii=False)        # the queue listing shows no personal data
+    st = json.loads(kiosk(cfg, "status", out["receipt"][-4:], "--json").stdout)   # the 4 digits a resident says
+    assert st["receipt"] == out["receipt"] and st["state"] == "queued" and st["category"] == "gas_recharge"
+    assert "等待发送" in kiosk(cfg, "status", out["receipt"]).stdout
+
+
+def test_cli_errors_are_one_clear_line(tmp_path):
+    cfg = write_config(tmp_path / "k.toml", tmp_path / "data")
+    assert "没有这一类服务" in one_error_line(kiosk(cfg, "submit", "--category", "unicorns", "--room", "1", check=False))
+    assert "找到您" in one_error_line(kiosk(cfg, "submit", "--category", "shopping", check=False))
+    assert "电话" in one_error_line(kiosk(cfg, "submit", "--category", "shopping", "--phone", "x" * 30, check=False))
+    assert "没有找到回执号" in one_error_line(kiosk(cfg, "status", "0000", check=False))
+    r = kiosk(cfg, "sync", "--once", "--json", check=False)
+    assert "令牌" in one_error_line(r) and json.loads(r.stdout)["pending"] == 0
+    assert json.loads(kiosk(cfg, "queue", "--json").stdout)["pending"] == 0   # nothing was queued by the errors
+    for cmd in ("submit", "sync", "queue", "status"):
+        assert kiosk(cfg, cmd, "--help").stdout.strip()
+
+
+@pytest.fixture
+def server(tmp_path):
+    data = tmp_path / "srv"
+    env = {**os.environ, "COMMUNITY_DATA_DIR": str(data)}
+    env.pop("DATABASE_URL", None)
+    run = lambda *a: subprocess.run([sys.executable, "-m", "server.cli", *a], env=env,  # noqa: E731
+                                    capture_output=True, text=True, timeout=120, check=True).stdout
+    run("add-post", "--code", "WJZ1", "--name", "王家庄")
+    token = json.loads(run("add-kiosk", "--post", "WJZ1", "--json"))["token"]
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "server.cli", "serve", "--port", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        try:
+            requests.get(url + "/healthz", timeout=1)
+            break
+        except requests.ConnectionError:
+            time.sleep(0.05)
+    yield url, token, run
+    proc.terminate()
+    proc.wait(10)
+
+
+def test_sync_once_against_the_real_server(tmp_path, server):
+    url, token, run = server
+    cfg = write_config(tmp_path / "k.toml", tmp_path / "data", url, token)
+    made = [json.loads(kiosk(cfg, "submit", "--category", c, "--room", "5-502", "--json").stdout)
+            for c in ("gas_recharge", "shopping", "home_repair")]
+    out = json.loads(kiosk(cfg, "sync", "--once", "--json").stdout)
+    assert (out["sent"], out["duplicates"], out["rejected"], out["pending"], out["error"]) == (3, 0, 0, 0, "")
+    again = json.loads(kiosk(cfg, "sync", "--once", "--json").stdout)
+    assert (again["sent"], again["pending"]) == (0, 0)
+    stored = json.loads(run("requests", "--json"))
+    assert sorted(r["uuid"] for r in stored) == sorted(m["uuid"] for m in made)
+    assert {r["receipt"] for r in stored} == {m["receipt"] for m in made}
+    st = json.loads(kiosk(cfg, "status", made[0]["receipt"], "--json").stdout)
+    assert st["state"] == "received" and st["state_label"] == "社区已收到"
+    q = json.loads(kiosk(cfg, "queue", "--json").stdout)
+    assert (q["pending"], q["sent"]) == (0, 3) and q["last_sync_at"]
+    kiosks = json.loads(run("kiosks", "--json"))
+    assert kiosks[0]["last_seen"] and kiosks[0]["queue_length"] == 0   # the heartbeat arrived
