@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "kiosk.cmd_config",
     "kiosk.cmd_sync",
     "kiosk.cmd_voice",
+    "kiosk.cmd_intent",
 )
 
 
