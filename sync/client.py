@@ -147,6 +147,8 @@ class SyncClient:
         else:
             try:
                 out.update(self.send(force=force))
+                if out["sent"] or out["duplicates"]:
+                    self.outbox.checkpoint()   # no old copies of purged personal data left in the WAL
                 out["updates"] = self.pull_updates()
                 self.heartbeat()
                 self.outbox.mark_synced()

@@ -82,6 +82,7 @@ class Outbox:
             db.row_factory = sqlite3.Row
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=FULL")
+            db.execute("PRAGMA secure_delete=ON")   # purged personal data is overwritten, not just unlinked
             ok = db.execute("PRAGMA quick_check").fetchone()[0]
             if ok != "ok":
                 raise sqlite3.DatabaseError(f"quick_check: {ok}")
@@ -265,6 +266,11 @@ class Outbox:
             return n
 
         return self._write(apply)
+
+    def checkpoint(self) -> None:
+        """Fold the WAL into the database and truncate it, so purged pages leave no old copies behind."""
+        with self._lock:
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def mark_synced(self) -> None:
         self._write(lambda db: (self._set_meta(db, "last_sync_at", _now_iso()), self._set_meta(db, "last_error", "")))

@@ -74,6 +74,9 @@ def test_only_explicit_ack_purges_personal_data_and_keeps_status(box):
     assert box.personal_data(other)["name"] == "李爷爷"
     st = box.status(receipt)
     assert (st["category"], st["state"], st["state_label"], st["sync"]) == ("gas_recharge", "received", "社区已收到", "sent")
+    box.checkpoint()
+    assert "张奶奶".encode() not in box.path.read_bytes()       # overwritten on disk, not just unlinked
+    assert "李爷爷".encode() in box.path.read_bytes()           # the unacknowledged one is still there
     row = box._db.execute("SELECT * FROM items WHERE uuid=?", (uid,)).fetchone()
     assert row["payload"] is None and "张奶奶" not in json.dumps(dict(row), ensure_ascii=False)
     assert box.counts()["pending"] == 1 and box.counts()["sent"] == 1
