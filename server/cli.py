@@ -14,6 +14,7 @@ import sys
 
 COMMAND_MODULES = (
     "server.cli",   # the commands below
+    "server.workbench.cli",   # add-volunteer, purge, export
 )
 
 

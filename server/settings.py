@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "server.core",
+    "server.workbench",
     "server.api",
     "server.lessons",
 ]

@@ -2,6 +2,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("server.core.urls")),
+    path("w/", include("server.workbench.urls")),
     path("", include("server.api.urls")),
     path("", include("server.lessons.urls")),
 ]

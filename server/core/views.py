@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+from django import forms
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from kiosk import __version__
-from server.core.models import Post, Request
+from server.workbench import audit, roles, throttle
 
 
 def health(request):
@@ -20,8 +23,41 @@ def health(request):
                         status=200 if db == "ok" else 503)
 
 
+class ThrottledLoginForm(AuthenticationForm):
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "用户名或密码不对，请再试一次。",
+        "inactive": "这个账号已停用，请联系社区管理员。",
+        "locked": "登录失败次数太多，请十五分钟后再试。",
+    }
+
+    def clean(self):
+        username = self.data.get("username", "")
+        ip = audit.client_ip(self.request)
+        if throttle.locked(username, ip):
+            raise forms.ValidationError(self.error_messages["locked"], code="locked")
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError:
+            throttle.failed(username, ip)
+            audit.record(None, "login_failed", detail=f"用户名 {username[:50]}", http_request=self.request)
+            raise
+        throttle.succeeded(username)
+        return cleaned
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "core/login.html"
+    authentication_form = ThrottledLoginForm
+    redirect_authenticated_user = True
+
+
 @login_required
 def home(request):
-    posts = Post.objects.all() if request.user.is_superuser else request.user.posts.all()
-    rows = Request.objects.filter(post__in=posts).select_related("post")[:200]
-    return render(request, "core/home.html", {"posts": posts, "rows": rows})
+    """Each role's first page: the inbox for cadres, the task list for volunteers."""
+    r = roles.role(request.user)
+    if r in ("admin", "cadre"):
+        return redirect("workbench:inbox")
+    if r == "volunteer":
+        return redirect("workbench:tasks")
+    return render(request, "core/home.html", {"role": r, "role_label": roles.ROLE_LABELS.get(r, "")})

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.models import User
+
+from server.core.models import Post, State
+from server.workbench.models import Topic, Volunteer
+from sync.catalog import default_catalog
+
+
+def category_choices():
+    return [(c.id, c.label) for c in default_catalog().categories]
+
+
+STATE_FILTERS = [("open", "未办结"), ("overdue", "已超时"), ("all", "全部")] + list(State.choices)
+
+
+class FilterForm(forms.Form):
+    post = forms.ChoiceField(label="阵地", required=False)
+    category = forms.ChoiceField(label="类别", required=False)
+    state = forms.ChoiceField(label="状态", required=False, choices=STATE_FILTERS)
+    date_from = forms.DateField(label="从", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label="到", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    q = forms.CharField(label="回执号", required=False, max_length=16)
+
+    def __init__(self, *args, posts=(), **kw):
+        super().__init__(*args, **kw)
+        self.fields["post"].choices = [("", "全部阵地")] + [(p.code, p.name) for p in posts]
+        self.fields["category"].choices = [("", "全部类别")] + category_choices()
+
+
+class VolunteerForm(forms.ModelForm):
+    skills = forms.MultipleChoiceField(label="擅长（可多选）", required=False, widget=forms.CheckboxSelectMultiple)
+    username = forms.CharField(label="登录用户名（要在手机上看任务才需要）", required=False, max_length=150)
+    password = forms.CharField(label="登录密码（至少八位；不改请留空）", required=False,
+                               widget=forms.PasswordInput(render_value=False), min_length=8)
+
+    class Meta:
+        model = Volunteer
+        fields = ["name", "phone", "kind", "skills", "posts", "availability", "active"]
+        widgets = {"posts": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, posts=None, **kw):
+        super().__init__(*args, **kw)
+        self.fields["skills"].choices = category_choices()
+        if posts is not None:
+            self.fields["posts"].queryset = posts
+        if self.instance.pk:
+            self.fields["username"].initial = self.instance.user.username
+
+    def clean_username(self):
+        name = self.cleaned_data["username"].strip()
+        if name and User.objects.filter(username=name).exclude(
+                pk=self.instance.user_id if self.instance.pk else None).exists():
+            raise forms.ValidationError("这个用户名已经有人用了，请换一个。")
+        return name
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and not data.get("username"):
+            self.add_error("username", "设了密码就要填登录用户名。")
+        return data
+
+
+class TopicForm(forms.ModelForm):
+    class Meta:
+        model = Topic
+        fields = ["post", "title", "description", "meeting_at", "participants", "decision", "outcome", "status"]
+        widgets = {"meeting_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+                   "description": forms.Textarea(attrs={"rows": 3}), "participants": forms.Textarea(attrs={"rows": 2}),
+                   "decision": forms.Textarea(attrs={"rows": 3}), "outcome": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, posts=None, **kw):
+        super().__init__(*args, **kw)
+        if posts is not None:
+            self.fields["post"].queryset = posts
+
+
+class PostChoice(forms.Form):
+    post = forms.ModelChoiceField(queryset=Post.objects.none(), label="阵地")

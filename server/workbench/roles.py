@@ -1,0 +1,75 @@
+"""Who may see what. Authorisation lives in the querysets, so a guessed id simply is not found (404)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group
+from django.db.models import QuerySet
+
+from server.core.models import Post, Request
+
+ADMIN_GROUP = "社区管理员"
+TEACHER_GROUP = "教师"
+
+ROLE_LABELS = {"admin": "社区管理员", "cadre": "驻守干部", "volunteer": "志愿者", "teacher": "教师"}
+
+
+def _groups(user) -> set[str]:
+    cached = getattr(user, "_wb_groups", None)
+    if cached is None:
+        cached = set(user.groups.values_list("name", flat=True))
+        user._wb_groups = cached
+    return cached
+
+
+def is_admin(user) -> bool:
+    return user.is_authenticated and (user.is_superuser or ADMIN_GROUP in _groups(user))
+
+
+def is_cadre(user) -> bool:
+    return is_admin(user) or (user.is_authenticated and user.posts.exists())
+
+
+def is_volunteer(user) -> bool:
+    return user.is_authenticated and hasattr(user, "volunteer")
+
+
+def is_teacher(user) -> bool:
+    return user.is_authenticated and TEACHER_GROUP in _groups(user)
+
+
+def role(user) -> str | None:
+    """The user's main role: what their home page is."""
+    if is_admin(user):
+        return "admin"
+    if is_cadre(user):
+        return "cadre"
+    if is_volunteer(user):
+        return "volunteer"
+    if is_teacher(user):
+        return "teacher"
+    return None
+
+
+def posts_for(user) -> QuerySet[Post]:
+    if is_admin(user):
+        return Post.objects.all()
+    return Post.objects.filter(cadres=user)
+
+
+def requests_for(user) -> QuerySet[Request]:
+    """Every request this user may read: their posts' (cadre), all (admin), their tasks (volunteer)."""
+    if is_admin(user):
+        return Request.objects.all()
+    if is_cadre(user):
+        return Request.objects.filter(post__cadres=user)
+    if is_volunteer(user):
+        return Request.objects.filter(assignee=user)
+    return Request.objects.none()
+
+
+def make_admin(user) -> None:
+    user.groups.add(Group.objects.get_or_create(name=ADMIN_GROUP)[0])
+
+
+def make_teacher(user) -> None:
+    user.groups.add(Group.objects.get_or_create(name=TEACHER_GROUP)[0])

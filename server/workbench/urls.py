@@ -1,0 +1,23 @@
+from django.urls import path
+
+from server.workbench import views
+
+app_name = "workbench"
+urlpatterns = [
+    path("inbox/", views.inbox, name="inbox"),
+    path("inbox/poll", views.inbox_poll, name="inbox_poll"),
+    path("requests/<int:pk>/", views.request_detail, name="request"),
+    path("requests/<int:pk>/<str:action>", views.request_action, name="action"),
+    path("tasks/", views.tasks, name="tasks"),
+    path("volunteers/", views.volunteers, name="volunteers"),
+    path("volunteers/new/", views.volunteer_edit, name="volunteer_new"),
+    path("volunteers/<int:pk>/", views.volunteer_edit, name="volunteer"),
+    path("topics/", views.topics, name="topics"),
+    path("topics/new/", views.topic_edit, name="topic_new"),
+    path("topics/<int:pk>/", views.topic_edit, name="topic"),
+    path("metrics/", views.metrics_page, name="metrics"),
+    path("kiosks/", views.kiosks, name="kiosks"),
+    path("export.<str:fmt>", views.export, name="export"),
+    path("daily/", views.daily, name="daily"),
+    path("audit/", views.audit_log, name="audit"),
+]

@@ -1,0 +1,315 @@
+"""Cadre and volunteer pages. Every query starts from roles.requests_for/posts_for (per-post authorisation);
+every state change goes through server.workbench.actions."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count, Q
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from server.core.models import OPEN_STATES, Kiosk, State
+from server.workbench import actions, audit, exports, limits, listing, metrics, roles
+from server.workbench.forms import TopicForm, VolunteerForm
+from server.workbench.models import AuditLog, Topic, TopicStatus, Volunteer
+from sync.catalog import default_catalog
+
+PAGE_SIZE = 50
+
+
+def cadre_required(view):
+    @wraps(view)
+    @login_required
+    def wrapper(request, *a, **kw):
+        if not roles.is_cadre(request.user):
+            raise Http404("只有驻守干部和社区管理员能看这一页")
+        return view(request, *a, **kw)
+    return wrapper
+
+
+def admin_required(view):
+    @wraps(view)
+    @login_required
+    def wrapper(request, *a, **kw):
+        if not roles.is_admin(request.user):
+            raise Http404("只有社区管理员能看这一页")
+        return view(request, *a, **kw)
+    return wrapper
+
+
+def labels() -> dict[str, str]:
+    return {c.id: c.label for c in default_catalog().categories}
+
+
+def decorate(rows, now):
+    """Category label, deadline and overdue flag for display."""
+    cats = labels()
+    for r in rows:
+        r.category_label = cats.get(r.category, r.category)
+        r.due_at, r.overdue = limits.due(r, now)
+    return rows
+
+
+# -- inbox ----------------------------------------------------------------------
+
+@cadre_required
+def inbox(request):
+    now = timezone.now()
+    qs, form = listing.filtered(request.user, request.GET)
+    qs = listing.inbox_order(qs, now).select_related("post", "assignee")
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = decorate(list(page.object_list), now)
+    seen = request.session.get("inbox_seen_id", 0)
+    for r in rows:
+        r.is_new = r.pk > seen
+    latest = roles.requests_for(request.user).order_by("-id").values_list("id", flat=True).first() or 0
+    request.session["inbox_seen_id"] = latest
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(request, "workbench/inbox.html", {
+        "form": form, "page": page, "rows": rows, "latest": latest, "query": params.urlencode(),
+        "overdue_count": roles.requests_for(request.user).filter(limits.overdue_q(now)).count(),
+    })
+
+
+@cadre_required
+def inbox_poll(request):
+    """New arrivals since the id the page was drawn with (the inbox polls this and reloads)."""
+    try:
+        after = int(request.GET.get("after", "0"))
+    except ValueError:
+        after = 0
+    qs = roles.requests_for(request.user).filter(pk__gt=after)
+    return JsonResponse({"new": qs.count()})
+
+
+# -- one request ------------------------------------------------------------------
+
+def _volunteer_suggestions(r):
+    vols = (Volunteer.objects.filter(posts=r.post_id, active=True)
+            .annotate(open_tasks=Count("user__assigned_requests",
+                                       filter=Q(user__assigned_requests__state__in=OPEN_STATES)))
+            .select_related("user"))
+    vols = list(vols)
+    for v in vols:
+        v.matches = r.category in (v.skills or [])
+    vols.sort(key=lambda v: (not v.matches, v.open_tasks, v.name))
+    return vols
+
+
+@login_required
+def request_detail(request, pk: int):
+    r = get_object_or_404(roles.requests_for(request.user).select_related("post", "kiosk", "assignee"), pk=pk)
+    audit.record(request.user, "view", r, "查看诉求详情", request)
+    now = timezone.now()
+    decorate([r], now)
+    allowed = actions.allowed_actions(r, request.user)
+    ctx = {"r": r, "events": r.events.select_related("actor"), "allowed": allowed,
+           "action_labels": actions.ACTION_LABELS, "accept_by": limits.accept_by(r.category, r.received_at),
+           "resolve_by": limits.resolve_by(r.category, r.received_at), "topics_of": r.topics.all()}
+    if "assign" in allowed:
+        ctx["volunteers"] = _volunteer_suggestions(r)
+    if "merge" in allowed:
+        ctx["topics"] = Topic.objects.filter(post=r.post_id).exclude(status=TopicStatus.CLOSED)
+    return render(request, "workbench/request.html", ctx)
+
+
+@require_POST
+@login_required
+def request_action(request, pk: int, action: str):
+    r = get_object_or_404(roles.requests_for(request.user), pk=pk)
+    p = request.POST
+    kw = {"public_note": p.get("public_note", ""), "http_request": request}
+    try:
+        if action not in actions.FROM:
+            raise Http404
+        if action == "accept":
+            actions.accept(r, request.user, note=p.get("note", ""), **kw)
+        elif action == "assign":
+            vol = Volunteer.objects.filter(pk=p.get("volunteer") or 0).first()
+            if vol is None:
+                raise actions.ActionError("请选一位志愿者。")
+            actions.assign(r, request.user, vol, note=p.get("note", ""), **kw)
+        elif action == "start":
+            actions.start(r, request.user, note=p.get("note", ""), **kw)
+        elif action == "resolve":
+            actions.resolve(r, request.user, p.get("resolution", ""), **kw)
+        elif action == "reject":
+            actions.reject(r, request.user, p.get("reason", ""), **kw)
+        elif action == "merge":
+            topic = Topic.objects.filter(pk=p.get("topic") or 0, post=r.post_id).first()
+            if topic is None:
+                raise actions.ActionError("请选一个议事。")
+            actions.merge(r, request.user, topic, note=p.get("note", ""), **kw)
+        elif action == "follow_up":
+            try:
+                score = int(p.get("satisfaction", ""))
+            except ValueError:
+                score = 0
+            actions.follow_up(r, request.user, score, note=p.get("note", ""), **kw)
+        elif action == "reopen":
+            actions.reopen(r, request.user, p.get("reason", ""), **kw)
+    except actions.ActionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"已{actions.ACTION_LABELS[action]}：{r.receipt}")
+        if not roles.is_cadre(request.user):
+            return redirect("workbench:tasks")
+    return redirect("workbench:request", pk=r.pk)
+
+
+# -- volunteers -------------------------------------------------------------------
+
+@login_required
+def tasks(request):
+    """A volunteer's own tasks, on a phone."""
+    if not roles.is_volunteer(request.user):
+        raise Http404("您不是登记的志愿者")
+    mine = roles.requests_for(request.user).select_related("post")
+    now = timezone.now()
+    open_rows = decorate(list(mine.filter(state__in=OPEN_STATES).order_by("received_at")), now)
+    for r in open_rows:
+        r.allowed = actions.allowed_actions(r, request.user)
+    done = decorate(list(mine.filter(state__in=[State.RESOLVED, State.FOLLOWED_UP]).order_by("-resolved_at")[:10]),
+                    now)
+    return render(request, "workbench/tasks.html", {"open_rows": open_rows, "done": done})
+
+
+@cadre_required
+def volunteers(request):
+    posts = roles.posts_for(request.user)
+    vols = (Volunteer.objects.filter(posts__in=posts).distinct().prefetch_related("posts")
+            .annotate(open_tasks=Count("user__assigned_requests", distinct=True,
+                                       filter=Q(user__assigned_requests__state__in=OPEN_STATES))))
+    cats = labels()
+    for v in vols:
+        v.skill_labels = "、".join(cats.get(s, s) for s in v.skills or [])
+    return render(request, "workbench/volunteers.html", {"volunteers": vols})
+
+
+@cadre_required
+def volunteer_edit(request, pk: int | None = None):
+    posts = roles.posts_for(request.user)
+    vol = get_object_or_404(Volunteer.objects.filter(posts__in=posts).distinct(), pk=pk) if pk else None
+    form = VolunteerForm(request.POST or None, instance=vol, posts=posts)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            v = form.save(commit=False)
+            username = form.cleaned_data["username"]
+            if vol is None:
+                user = User(username=username or f"v-{timezone.now():%Y%m%d%H%M%S%f}")
+            else:
+                user = vol.user
+                user.username = username or user.username
+            user.first_name = v.name
+            if form.cleaned_data["password"]:
+                user.set_password(form.cleaned_data["password"])
+            elif vol is None:
+                user.set_unusable_password()
+            user.save()
+            v.user = user
+            v.save()
+            form.save_m2m()
+            audit.record(request.user, "change", None, f"登记志愿者 {v.name}", request)
+        messages.success(request, f"已保存志愿者：{v.name}")
+        return redirect("workbench:volunteers")
+    tasks_of = []
+    if vol is not None:
+        tasks_of = decorate(list(vol.user.assigned_requests.filter(state__in=OPEN_STATES).select_related("post")),
+                            timezone.now())
+    return render(request, "workbench/volunteer_form.html", {"form": form, "vol": vol, "tasks_of": tasks_of})
+
+
+# -- deliberations ----------------------------------------------------------------
+
+@cadre_required
+def topics(request):
+    items = (Topic.objects.filter(post__in=roles.posts_for(request.user)).select_related("post")
+             .annotate(n=Count("requests")))
+    return render(request, "workbench/topics.html", {"topics": items})
+
+
+@cadre_required
+def topic_edit(request, pk: int | None = None):
+    posts = roles.posts_for(request.user)
+    topic = get_object_or_404(Topic.objects.filter(post__in=posts), pk=pk) if pk else None
+    form = TopicForm(request.POST or None, instance=topic, posts=posts)
+    if request.method == "POST" and form.is_valid():
+        t = form.save(commit=False)
+        if topic is None:
+            t.created_by = request.user
+        t.save()
+        if request.POST.get("tell") and t.outcome.strip():
+            n = actions.tell_outcome(t, request.user, http_request=request)
+            messages.success(request, f"已把议事结果告诉 {n} 件诉求的居民。")
+        else:
+            messages.success(request, f"已保存议事：{t.title}")
+        return redirect("workbench:topic", pk=t.pk)
+    rows = decorate(list(topic.requests.select_related("post")), timezone.now()) if topic else []
+    return render(request, "workbench/topic.html", {"form": form, "topic": topic, "rows": rows})
+
+
+# -- metrics, kiosks, exports, audit ----------------------------------------------
+
+@cadre_required
+def metrics_page(request):
+    raw = request.GET.get("months", "")
+    months = min(int(raw), 36) if raw.isdigit() and int(raw) > 0 else 12
+    data = metrics.compute(roles.requests_for(request.user), months=months, now=timezone.now())
+    return render(request, "workbench/metrics.html", {**data, "months": months})
+
+
+@cadre_required
+def kiosks(request):
+    now = timezone.now()
+    items = list(Kiosk.objects.filter(post__in=roles.posts_for(request.user)).select_related("post"))
+    for k in items:
+        k.silent = k.last_seen is None or now - k.last_seen > timedelta(hours=1)
+    return render(request, "workbench/kiosks.html", {"kiosks": items, "now": now})
+
+
+@cadre_required
+def export(request, fmt: str):
+    if fmt not in ("csv", "xlsx"):
+        raise Http404("只能导出 CSV 或 XLSX")
+    qs, form = listing.filtered(request.user, request.GET)
+    qs = qs.select_related("post", "assignee").order_by("received_at", "id")
+    audit.record(request.user, "export", None, f"导出 {fmt.upper()}：{request.GET.urlencode()[:200]}", request)
+    return exports.csv_response(qs) if fmt == "csv" else exports.xlsx_response(qs)
+
+
+@cadre_required
+def daily(request):
+    """A printable list per post for one day: what came in that day and everything still open."""
+    posts = list(roles.posts_for(request.user))
+    code = request.GET.get("post") or (posts[0].code if posts else "")
+    post = next((p for p in posts if p.code == code), None)
+    if post is None:
+        raise Http404("没有这个阵地")
+    try:
+        day = timezone.datetime.strptime(request.GET.get("date", ""), "%Y-%m-%d").date()
+    except ValueError:
+        day = timezone.localdate()
+    start = timezone.make_aware(timezone.datetime.combine(day, timezone.datetime.min.time()))
+    end = start + timedelta(days=1)
+    qs = roles.requests_for(request.user).filter(post=post).select_related("assignee")
+    rows = qs.filter(Q(received_at__gte=start, received_at__lt=end) | Q(state__in=OPEN_STATES,
+                                                                         received_at__lt=end))
+    rows = decorate(list(rows.order_by("received_at")), timezone.now())
+    audit.record(request.user, "print", None, f"打印日清单 {post.code} {day}", request)
+    return render(request, "workbench/daily.html", {"post": post, "day": day, "rows": rows, "posts": posts})
+
+
+@admin_required
+def audit_log(request):
+    page = Paginator(AuditLog.objects.select_related("user", "request"), 100).get_page(request.GET.get("page"))
+    return render(request, "workbench/audit.html", {"page": page})
