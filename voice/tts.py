@@ -6,8 +6,6 @@ reports a stuck engine or a missing loudspeaker); test double: RecordingSpeaker.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import logging
 import os
 import queue
@@ -97,6 +95,48 @@ class SoundDevicePlayer:
             sd.stop()
         except Exception:  # noqa: BLE001 - nothing is playing or there is no device: nothing to stop
             pass
+
+
+class _EspeakEngine:
+    """espeak-ng through pyttsx3's binding (pyttsx3.drivers._espeak), driven synchronously.
+
+    pyttsx3 2.99's own espeak driver applies rate changes one utterance late, sometimes writes an
+    empty file and plays through `aplay` with os.system (uninterruptible); so the worker calls the
+    binding directly, collects the samples and leaves playback to an interruptible player.
+    Only the worker thread may call synth().
+    """
+
+    _rate: int | None = None    # espeak initialises once per process
+
+    def __init__(self, voice: str):
+        from pyttsx3.drivers import _espeak
+
+        self.es = _espeak
+        if _EspeakEngine._rate is None:
+            rate = _espeak.Initialize(_espeak.AUDIO_OUTPUT_RETRIEVAL, 500)
+            if rate <= 0:
+                raise RuntimeError("espeak-ng 启动失败")
+            _EspeakEngine._rate = rate
+        if _espeak.SetVoiceByName(voice.encode("utf-8")) != _espeak.EE_OK:
+            raise RuntimeError(f"espeak-ng 没有 {voice} 这个声音")
+        self._chunks: list[bytes] = []
+        _espeak.SetSynthCallback(self._collect)
+
+    def _collect(self, wav, numsamples, events) -> int:
+        if numsamples > 0:
+            import ctypes
+
+            self._chunks.append(ctypes.string_at(wav, numsamples * 2))
+        return 0
+
+    def synth(self, text: str, rate: int, volume: float) -> tuple[bytes, int]:
+        es = self.es
+        es.SetParameter(es.RATE, int(rate), 0)
+        es.SetParameter(es.VOLUME, int(round(volume * 100)), 0)
+        self._chunks = []
+        es.Synth(text, flags=es.CHARS_UTF8 | es.ENDPAUSE)
+        es.Synchronize()
+        return b"".join(self._chunks), _EspeakEngine._rate
 
 
 class _Job:
@@ -200,23 +240,17 @@ class EspeakSpeaker:
 
     # -- worker ----------------------------------------------------------
     def _engine(self):
-        import pyttsx3
-
-        engine = pyttsx3.init("espeak")
-        ids = {v.id.split("/")[-1].lower(): v.id for v in engine.getProperty("voices")}
-        if self.voice.lower() not in ids:
-            raise RuntimeError(f"espeak-ng 没有 {self.voice} 这个声音")
-        engine.setProperty("voice", ids[self.voice.lower()])
-        return engine
+        return _EspeakEngine(self.voice)
 
     def _synth(self, engine, text: str, path: str) -> None:
-        engine.setProperty("rate", self.rate)
-        engine.setProperty("volume", self.volume)
-        with contextlib.redirect_stdout(io.StringIO()):   # pyttsx3 prints "Audio saved to ..."
-            engine.save_to_file(text, path)
-            engine.runAndWait()
-        if not os.path.exists(path) or os.path.getsize(path) <= 44:
+        samples, rate = engine.synth(text, self.rate, self.volume)
+        if not samples:
             raise RuntimeError("语音合成没有产生声音")
+        with wave.open(path, "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(rate)
+            w.writeframes(samples)
 
     def _run(self) -> None:
         engine = None
