@@ -158,7 +158,13 @@ class IntentMatcher:
         if not utt:
             return Match(None, 0.0, raw, reason="empty")
         hits: dict[str, list[tuple[float, str, int, int]]] = {}
+        folds = {u.fold for u in utt}
+        halves = {u.fold[1:] for u in utt if len(u.fold) > 2}
         for cid, phrase, words in self.phrases:
+            # skip phrases that cannot come near the threshold: each syllable heard nowhere costs >= HALF
+            unheard = sum(w.fold not in folds and w.fold[1:] not in halves for w in words)
+            if unheard * HALF > (1 - THRESHOLD + MARGIN) * len(words):
+                continue
             score, s, e = self._phrase_score(words, utt)
             if score > 0:
                 hits.setdefault(cid, []).append((score, phrase, s, e))
