@@ -8,7 +8,6 @@ from kiosk.app import Services
 from kiosk.config import Config
 from kiosk.fonts import resolve_font, resolve_symbol_font
 from sync.catalog import default_catalog
-from voice.tts import RecordingSpeaker
 
 log = logging.getLogger(__name__)
 
@@ -19,12 +18,43 @@ def build_services(config: Config, *, speaker=None) -> Services:
     services = Services(
         config=config,
         catalog=default_catalog(),
-        speaker=speaker if speaker is not None else RecordingSpeaker(),
+        speaker=speaker if speaker is not None else _real_speaker(config),
         font=str(font),
         symbol_font=str(symbols),
     )
     _wire_sync(services)
+    _wire_voice(services)
     return services
+
+
+def _real_speaker(config: Config):
+    from voice.tts import EspeakSpeaker
+
+    v = config["voice"]
+    return EspeakSpeaker(v["tts_voice"], v["speech_rate"], v["volume"])
+
+
+def _wire_voice(services: Services) -> None:
+    """Microphone, recogniser (its model starts loading in a background thread now, so the touch
+    screen never waits for it) and services.voice_health() for the admin screen and the heartbeat."""
+    from voice.microphone import SoundDeviceMicrophone, microphone_test
+    from voice.recognizer import VoskRecognizer
+
+    cfg = services.config
+    v = cfg["voice"]
+    services.microphone = SoundDeviceMicrophone(v["microphone"])
+    services.recognizer = VoskRecognizer(cfg.model_dir)
+    if v["enabled"]:
+        services.recognizer.start_loading()
+
+    def voice_health() -> dict:
+        off = "语音识别已关闭（voice.enabled = false）"
+        return {"microphone": services.microphone.health if v["enabled"] else off,
+                "model": services.recognizer.health if v["enabled"] else off,
+                "tts": services.speaker.health}
+
+    services.voice_health = voice_health
+    services.microphone_test = lambda: microphone_test(services.microphone)
 
 
 def _wire_sync(services: Services) -> None:
