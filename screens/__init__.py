@@ -11,4 +11,7 @@ SCREENS = (
     ("receipt", "screens.receipt", "ReceiptScreen"),
     ("status", "screens.status", "StatusScreen"),
     ("admin", "screens.admin", "AdminScreen"),
+    ("lessons", "screens.lessons", "LessonsScreen"),
+    ("lesson", "screens.lesson", "LessonScreen"),
+    ("class", "screens.class_mode", "ClassScreen"),
 )

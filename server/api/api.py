@@ -152,3 +152,4 @@ def catalog(request):
 
 
 # Other apps' routers, one line each:
+api.add_router("/lessons/", "server.lessons.api.router")

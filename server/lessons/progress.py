@@ -12,8 +12,8 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
-from server.lessons.models import Attendance, ClassSession, Learner, Outcome, Progress
 from server.lessons.catalog import server_lessons
+from server.lessons.models import Attendance, ClassSession, Learner, Outcome, Progress
 
 FIELDS = {"kind", "uuid", "lesson_id", "outcome", "at", "learner", "session"}
 

@@ -1,0 +1,230 @@
+"""Class mode (老师上课): teacher PIN, choose the lesson, take attendance from the post's roster (from the
+server, plus learners added here), then the lesson player runs room-sized with the teacher advancing steps.
+
+A new learner is added without typing: building, unit, then room number on the big keypad.
+Attendance and progress are queued in the durable outbox (kind "lesson_progress").
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from pathlib import Path
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.lang import Builder
+from kivy.properties import NumericProperty, StringProperty
+
+from kiosk import theme
+from screens.lesson_session import lesson_service
+from screens.paging import pages
+from screens.widgets import BigButton, Keypad, KioskScreen
+
+Builder.load_file(str(Path(__file__).with_suffix(".kv")))
+
+LEARNERS_PER_PAGE = 4   # + 添加新学员 + 开始上课 = six choices
+
+
+class ClassScreen(KioskScreen):
+    stage = StringProperty("pin")     # pin | lesson | roster | building | unit | room
+    heading = StringProperty("")
+    message = StringProperty("")
+    page = NumericProperty(0)
+    page_count = NumericProperty(1)
+    idle_reset = False                # a teacher mid-class must not be sent home
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.lesson_id = ""
+        self.roster: list[dict] = []
+        self.present: set[str] = set()
+        self.new_learner: dict = {}
+
+    # -- helpers -------------------------------------------------------------
+    @property
+    def _svc(self):
+        return lesson_service(App.get_running_app())
+
+    def _cache(self) -> Path:
+        return self._svc.dir / "roster.json"
+
+    def _button(self, text, on, *, icon="", colour=theme.PRIMARY, nav=False):
+        b = BigButton(text=text, icon=icon, colour=theme.rgba(colour), nav=nav)
+        b.bind(on_release=lambda *_: on())
+        return b
+
+    def on_pre_enter(self, *_):
+        self.present = set()
+        self.show("pin")
+
+    def narration(self) -> str:
+        return self.heading
+
+    def show(self, stage: str, page: int = 0) -> None:
+        self.stage = stage
+        self.page = page
+        self.message = ""
+        body = self.ids.body
+        body.clear_widgets()
+        getattr(self, f"_show_{stage}")(body)
+
+    def turn(self, delta: int) -> None:
+        self.show(self.stage, max(0, min(self.page_count - 1, self.page + delta)))
+
+    # -- PIN -----------------------------------------------------------------
+    def _show_pin(self, body) -> None:
+        self.heading = "老师上课：请老师输入上课密码"
+        self.page_count = 1
+        body.cols = 1
+        pad = Keypad(max_length=8, speak=False)
+        pad.bind(on_done=lambda _w, value: self.check_pin(value))
+        body.add_widget(pad)
+
+    def check_pin(self, pin: str) -> None:
+        app = App.get_running_app()
+        if pin != app.services.config["kiosk"]["teacher_pin"]:
+            self.show("pin")
+            self.message = "密码不对，请再输一次。"
+            app.say(self.message)
+            return
+        self.show("lesson")
+        app.say(self.heading)
+
+    # -- lesson --------------------------------------------------------------
+    def _show_lesson(self, body) -> None:
+        self.heading = "今天上哪一课？"
+        ids = pages(list(self._svc.lessons))
+        self.page_count = len(ids)
+        body.cols = 3
+        for lid in ids[self.page]:
+            body.add_widget(self._button(self._svc.lessons[lid].title, lambda lid=lid: self.pick_lesson(lid)))
+
+    def pick_lesson(self, lesson_id: str) -> None:
+        self.lesson_id = lesson_id
+        self.show("roster")
+        App.get_running_app().say("请点到课的学员名字，点好了点开始上课。")
+        self.load_roster()
+
+    # -- roster --------------------------------------------------------------
+    def load_roster(self) -> None:
+        """Cached learners at once; the server's roster when it answers."""
+        try:
+            self.roster = json.loads(self._cache().read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.roster = []
+        self.show("roster", self.page)
+
+        def fetch():
+            from sync.lessons_client import LessonsClientError
+
+            try:
+                remote = self._svc.client.roster()
+            except LessonsClientError as exc:
+                why = str(exc)
+                Clock.schedule_once(lambda *_: self._roster_failed(why))
+                return
+            Clock.schedule_once(lambda *_: self._merge_roster(remote))
+        threading.Thread(target=fetch, name="roster", daemon=True).start()
+
+    def _roster_failed(self, why: str) -> None:
+        if self.stage == "roster":
+            self.message = why + "先用本机记下的学员名单。"
+
+    def _merge_roster(self, remote: list[dict]) -> None:
+        known = {x["uuid"] for x in remote}
+        self.roster = remote + [x for x in self.roster if x["uuid"] not in known]
+        self._save_roster()
+        if self.stage == "roster":
+            self.show("roster", self.page)
+
+    def _save_roster(self) -> None:
+        path = self._cache()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.roster, ensure_ascii=False), encoding="utf-8")
+        tmp.replace(path)
+
+    def _show_roster(self, body) -> None:
+        n = len(self.present)
+        self.heading = f"{self._svc.lessons[self.lesson_id].title}：点到课的学员（已到{n}人）"
+        chunks = pages(self.roster, LEARNERS_PER_PAGE) if self.roster else [[]]
+        self.page_count = len(chunks)
+        self.page = min(self.page, self.page_count - 1)
+        body.cols = 3
+        for learner in chunks[self.page]:
+            here = learner["uuid"] in self.present
+            body.add_widget(self._button(("✔ " if here else "") + learner["name"],
+                                         lambda x=learner: self.toggle(x), colour=theme.OK if here else theme.NAV))
+        body.add_widget(self._button("添加新学员", lambda: self.show("building"), icon="➕", colour=theme.PRIMARY))
+        body.add_widget(self._button(f"开始上课（{n}人）", self.start, icon="▶", colour=theme.ACCENT))
+
+    def toggle(self, learner: dict) -> None:
+        self.present ^= {learner["uuid"]}
+        self.show("roster", self.page)
+        App.get_running_app().say(learner["name"] + ("到了" if learner["uuid"] in self.present else "，取消"))
+
+    # -- a new learner by picked address -------------------------------------
+    def _show_building(self, body) -> None:
+        self.heading = "新学员住在几号楼？"
+        self.page_count = 1
+        body.cols = 3
+        for b in App.get_running_app().services.config["post"]["buildings"][:6]:
+            body.add_widget(self._button(b, lambda b=b: self._pick("building", b, "unit")))
+
+    def _show_unit(self, body) -> None:
+        self.heading = f"{self.new_learner['building']}，几单元？"
+        self.page_count = 1
+        body.cols = 3
+        for u in App.get_running_app().services.config["post"]["units"][:6]:
+            body.add_widget(self._button(u, lambda u=u: self._pick("unit", u, "room")))
+
+    def _show_room(self, body) -> None:
+        self.heading = f"{self.new_learner['building']}{self.new_learner['unit']}，门牌号是多少？"
+        self.page_count = 1
+        body.cols = 1
+        pad = Keypad(max_length=4)
+        pad.bind(on_done=lambda _w, value: self.add_learner(value))
+        body.add_widget(pad)
+
+    def _pick(self, field: str, value: str, then: str) -> None:
+        if field == "building":
+            self.new_learner = {}
+        self.new_learner[field] = value
+        self.show(then)
+        App.get_running_app().say(self.heading)
+
+    def add_learner(self, room: str) -> None:
+        app = App.get_running_app()
+        if not room:
+            app.say("请按门牌号，再按确定。")
+            return
+        nl = self.new_learner
+        learner = {"uuid": str(uuid.uuid4()), "name": f"{nl['building']}{nl['unit']}{room}室",
+                   "building": nl["building"], "unit": nl["unit"], "room": room}
+        self.roster.append(learner)
+        self._save_roster()
+        self.present.add(learner["uuid"])
+        self.show("roster", len(pages(self.roster, LEARNERS_PER_PAGE)) - 1)
+        app.say(f"已添加{learner['name']}的学员。")
+
+    # -- start ---------------------------------------------------------------
+    def start(self) -> None:
+        app = App.get_running_app()
+        if not self.present:
+            self.message = "请先点到课的学员名字。"
+            app.say(self.message)
+            return
+        learners = [x for x in self.roster if x["uuid"] in self.present]
+        self._svc.start_class(self.lesson_id, learners)
+        app.go("lesson")
+
+    def back_step(self) -> bool:
+        """返回 goes back one stage of class setup before leaving the screen."""
+        previous = {"lesson": None, "roster": "lesson", "building": "roster", "unit": "building", "room": "unit"}
+        target = previous.get(self.stage)
+        if target:
+            self.show(target)
+            return True
+        return False

@@ -1,0 +1,198 @@
+"""The lesson player: one step per screen in huge type, the narration shown and spoken, a drawn phone
+screen, 上一步/下一步 and 第3步/共6步; a practice step shows a one-time practice-pay QR and congratulates by
+voice when the learner's own phone has paid; the end asks 学会了吗？ (recorded as progress through the
+outbox) and shows a QR to take the lesson home.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.label import Label
+
+from screens.lesson_session import lesson_service
+from screens.phonesketch import PhoneSketch
+from screens.qrwidget import QRCodeWidget
+from screens.widgets import KioskScreen
+
+Builder.load_file(str(Path(__file__).with_suffix(".kv")))
+
+PRACTICE_WORDS = {
+    "waiting": "正在准备练习码……",
+    "new": "请用您的手机扫这个码",
+    "scanned": "扫到了！请在手机上点“确认付款”",
+    "done": "练习成功！您学会扫码付款了",
+    "expired": "练习码过期了，请点上一步再回来",
+}
+CONGRATULATE = "太好了！您用自己的手机付款成功了。这只是练习，没有花钱。请点下一步。"
+
+
+class Caption(Label):
+    pass
+
+
+class LessonScreen(KioskScreen):
+    title = StringProperty("")
+    step_text = StringProperty("")
+    narration_text = StringProperty("")
+    progress_text = StringProperty("")
+    status_text = StringProperty("")
+    index = NumericProperty(0)
+    count = NumericProperty(1)
+    at_end = BooleanProperty(False)
+    in_class = BooleanProperty(False)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._watcher = None
+        self._practice_gen = 0
+        self.practice_url = ""
+
+    @property
+    def idle_reset(self) -> bool:
+        return not self.in_class      # a class in progress is never reset for idleness
+
+    # -- entering/leaving ----------------------------------------------------
+    def on_pre_enter(self, *_):
+        svc = lesson_service(App.get_running_app())
+        lesson = svc.current
+        self.in_class = svc.session is not None
+        self.title = lesson.title
+        self.count = len(lesson.steps)
+        self.index = 0
+        self.at_end = False
+        self._show()
+
+    def on_leave(self, *_):
+        self._stop_practice()
+
+    def narration(self) -> str:
+        svc = lesson_service(App.get_running_app())
+        if self.at_end:
+            return "学会了吗？学会了就点学会了；还不会，就点再来一遍。扫右边的二维码，可以在自己的手机上再看。"
+        text = f"第{self.index + 1}步。{self.narration_text}"
+        return f"{svc.current.title}。{svc.current.summary}{text}" if self.index == 0 else text
+
+    # -- steps ---------------------------------------------------------------
+    def _show(self) -> None:
+        self._stop_practice()
+        svc = lesson_service(App.get_running_app())
+        right = self.ids.right
+        right.clear_widgets()
+        self.status_text = ""
+        if self.at_end:
+            self.progress_text = f"共{self.count}步 · 学完了"
+            self.step_text = "学会了吗？"
+            self.narration_text = "学会了就点“学会了”；还不会，就点“还不会，再来一遍”。"
+            self._qr(svc.lesson_url(svc.current.id), "扫一扫，带回家再看")
+            return
+        step = svc.current.steps[self.index]
+        self.progress_text = f"第{self.index + 1}步/共{self.count}步"
+        self.step_text = step.text
+        self.narration_text = step.narration
+        if step.practice:
+            self._start_practice()
+        else:
+            right.add_widget(PhoneSketch(elements=[dict(e) for e in step.sketch]))
+
+    def _qr(self, data: str, caption: str) -> QRCodeWidget:
+        box = BoxLayout(orientation="vertical", spacing=App.get_running_app().rp(12))
+        qr = QRCodeWidget(data=data)
+        box.add_widget(qr)
+        box.add_widget(Caption(text=caption))
+        self.ids.right.add_widget(box)
+        return qr
+
+    def go_step(self, delta: int) -> None:
+        app = App.get_running_app()
+        if self.at_end:
+            if delta < 0:
+                self.at_end = False
+                self.index = self.count - 1
+        elif self.index + delta >= self.count:
+            self.at_end = True
+        else:
+            self.index = max(0, self.index + delta)
+        self._show()
+        app.say(self.narration())
+
+    def learned(self, ok: bool) -> None:
+        app = App.get_running_app()
+        svc = lesson_service(app)
+        svc.record("finished" if ok else "again")
+        if ok:
+            svc.praise = "真棒！您学会了。再学一课吧。"   # the lesson list says it first
+            app.back()
+        else:
+            self.at_end = False
+            self.index = 0
+            self._show()
+            app.say("没关系，我们从头再来一遍。" + self.narration())
+
+    # -- practice ------------------------------------------------------------
+    def _start_practice(self) -> None:
+        app = App.get_running_app()
+        svc = lesson_service(app)
+        self._practice_gen += 1
+        gen = self._practice_gen
+        self.status_text = PRACTICE_WORDS["waiting"]
+        self.practice_url = ""
+        lesson_id = svc.current.id
+
+        def ask():
+            from sync.lessons_client import LessonsClientError
+
+            try:
+                result = svc.client.new_practice(lesson_id)
+            except LessonsClientError as exc:
+                why = str(exc)
+                Clock.schedule_once(lambda *_: self._practice_failed(gen, why))
+                return
+            Clock.schedule_once(lambda *_: self._practice_ready(gen, result))
+        threading.Thread(target=ask, name="practice-token", daemon=True).start()
+
+    def _practice_ready(self, gen: int, result: dict) -> None:
+        if gen != self._practice_gen:
+            return   # the learner moved on meanwhile
+        from sync.lessons_client import PracticeWatcher
+
+        svc = lesson_service(App.get_running_app())
+        self.practice_url = svc.practice_url(result["path"])
+        self._qr(self.practice_url, "练习用，不花钱")
+        self.status_text = PRACTICE_WORDS["new"]
+        self._watcher = PracticeWatcher(
+            svc.client, result["token"],
+            lambda state: Clock.schedule_once(lambda *_: self._practice_state(gen, state))).start()
+
+    def _practice_failed(self, gen: int, message: str) -> None:
+        if gen != self._practice_gen:
+            return
+        self.status_text = message + "这一步可以先跳过。"
+        App.get_running_app().say(self.status_text)
+
+    def _practice_state(self, gen: int, state: str) -> None:
+        if gen != self._practice_gen:
+            return
+        app = App.get_running_app()
+        if state.startswith("error:"):
+            return   # keep polling quietly; the network may come back
+        self.status_text = PRACTICE_WORDS.get(state, "")
+        if state == "scanned":
+            app.say("扫到了！请在手机上点确认付款。")
+        elif state == "done":
+            lesson_service(app).record("practice_ok", [None] if self.in_class else None)
+            app.say(CONGRATULATE)
+        elif state == "expired":
+            app.say(self.status_text)
+
+    def _stop_practice(self) -> None:
+        self._practice_gen += 1
+        if self._watcher is not None:
+            self._watcher.stop()
+            self._watcher = None
