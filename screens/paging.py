@@ -1,8 +1,10 @@
-"""Split a list of choices into pages of at most six, evenly (7 -> 4 + 3, 12 -> 6 + 6)."""
+"""Split a list of choices into pages of at most six.
+
+Pages are filled in order (7 floors -> 6 + 1): the common choices (low floors, first buildings)
+stay on the first page, so most residents never turn a page.
+"""
 
 from __future__ import annotations
-
-import math
 
 MAX_PER_PAGE = 6
 
@@ -10,9 +12,7 @@ MAX_PER_PAGE = 6
 def pages(items: list, per_page: int = MAX_PER_PAGE) -> list[list]:
     if not items:
         return [[]]
-    count = math.ceil(len(items) / per_page)
-    size = math.ceil(len(items) / count)
-    return [items[i:i + size] for i in range(0, len(items), size)]
+    return [items[i:i + per_page] for i in range(0, len(items), per_page)]
 
 
 def grid_cols(n: int) -> int:
