@@ -113,7 +113,7 @@ def request_detail(request, pk: int):
     now = timezone.now()
     decorate([r], now)
     allowed = actions.allowed_actions(r, request.user)
-    ctx = {"r": r, "events": r.events.select_related("actor"), "allowed": allowed,
+    ctx = {"r": r, "events": list(r.events.select_related("actor")), "allowed": allowed,
            "action_labels": actions.ACTION_LABELS, "accept_by": limits.accept_by(r.category, r.received_at),
            "resolve_by": limits.resolve_by(r.category, r.received_at), "topics_of": r.topics.all()}
     if "assign" in allowed:

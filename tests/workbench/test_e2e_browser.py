@@ -1,0 +1,160 @@
+"""End to end in Debian's real headless Chromium against the real `community-server serve`:
+a kiosk submits and syncs a request, a cadre logs in and assigns it to a volunteer, the volunteer
+logs in on a phone-sized window and resolves it, and `kiosk status CODE` reports it resolved after a sync.
+Every page is screenshotted into artefacts/workbench/."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kiosk import config as kconfig
+from tests.sync.realserver import RealServer
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium missing: scripts/setup --test installs it")
+
+
+@pytest.fixture
+def server(tmp_path):
+    srv = RealServer(tmp_path / "srv")
+    srv.token = srv.setup_post_and_kiosk()
+    srv.cli("add-user", "--username", "cadre", "--password", "cadre-pass-1", "--name", "张干部", "--post", "WJZ1")
+    srv.cli("add-volunteer", "--username", "zhao", "--password", "zhao-pass-1", "--name", "赵师傅",
+            "--post", "WJZ1", "--skill", "shopping", "--kind", "building_head", "--availability", "工作日上午")
+    srv.cli("add-volunteer", "--username", "qian", "--name", "钱老板", "--post", "WJZ1", "--skill", "gas_recharge",
+            "--kind", "merchant")
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def kiosk(tmp_path, server):
+    cfg = tmp_path / "kiosk.toml"
+    kconfig.write_config(cfg, {"server": {"url": server.url, "token": server.token, "timeout_s": 5},
+                               "kiosk": {"data_dir": str(tmp_path / "kiosk")}})
+    env = {**os.environ, "KIOSK_CONFIG": str(cfg)}
+
+    def run(*args) -> dict:
+        r = subprocess.run([sys.executable, "-m", "kiosk.cli", *args, "--json"], env=env, capture_output=True,
+                           text=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        return json.loads(r.stdout)
+    return run
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+def shot(page, artefacts, name):
+    folder = artefacts / "workbench"
+    folder.mkdir(exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
+def login(page, url, username, password):
+    page.goto(url + "/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+
+
+def test_kiosk_request_assigned_resolved_and_kiosk_hears_it(server, kiosk, browser, artefacts):
+    made = kiosk("submit", "--category", "shopping", "--name", "王奶奶", "--building", "3号楼", "--unit", "2单元",
+                 "--room", "501", "--phone", "13800001234", "--text", "帮我买一袋面粉")
+    other = kiosk("submit", "--category", "gas_recharge", "--name", "李大爷", "--room", "101", "--phone", "13900000000")
+    sync = kiosk("sync", "--once")
+    assert sync["sent"] == 2 and sync["error"] == ""
+    receipt = made["receipt"]
+
+    # The cadre, on a desktop-sized window.
+    cadre = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = cadre.new_page()
+    page.goto(server.url + "/")
+    assert "干部登录" in page.content()
+    shot(page, artefacts, "01-login")
+    login(page, server.url, "cadre", "wrong-password")
+    assert "用户名或密码不对" in page.inner_text("main")
+    shot(page, artefacts, "02-login-failed")
+    login(page, server.url, "cadre", "cadre-pass-1")
+    page.wait_for_url("**/w/inbox/")
+    main = page.inner_text("main")
+    assert receipt in main and other["receipt"] in main and "代充燃气" in main
+    rows = page.locator("table.inbox tbody tr")
+    assert other["receipt"] in rows.nth(0).inner_text()      # gas is urgent: listed first
+    shot(page, artefacts, "03-inbox")
+
+    page.click(f"text={receipt}")
+    page.wait_for_url("**/w/requests/*/")
+    detail = page.inner_text("main")
+    assert "王奶奶" in detail and "13800001234" in detail and "帮我买一袋面粉" in detail
+    options = page.locator("#volunteer option").all_inner_texts()
+    assert options[1].startswith("★ 赵师傅")                 # skilled in shopping: suggested first
+    shot(page, artefacts, "04-request")
+    page.select_option("#volunteer", label=options[1])
+    page.fill("#assign_note", "面粉要五公斤装")
+    page.click("text=派单")
+    page.wait_for_selector(".msg.success")
+    assert "已派给志愿者" in page.inner_text("main")
+    shot(page, artefacts, "05-assigned")
+
+    for path, name, expect in (("/w/volunteers/", "06-volunteers", "赵师傅"), ("/w/topics/", "07-topics", "微议事"),
+                               ("/w/metrics/", "08-metrics", "响应率"), ("/w/kiosks/", "09-kiosks", "WJZ1"),
+                               ("/w/daily/", "10-daily", receipt), ("/w/volunteers/new/", "11-volunteer-form", "擅长")):
+        page.goto(server.url + path)
+        assert expect in page.inner_text("main"), path
+        shot(page, artefacts, name)
+    page.goto(server.url + "/w/metrics/")
+    assert page.locator("svg.chart").count() == 2
+    page.goto(server.url + "/w/topics/new/")
+    page.select_option("#id_post", index=1)
+    page.fill("#id_title", "三号楼垃圾点清运")
+    page.click("button[name=save]")
+    page.wait_for_selector(".msg.success")
+    shot(page, artefacts, "12-topic")
+    cadre.close()
+
+    # The volunteer, on a phone-sized window.
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
+                                has_touch=True, locale="zh-CN")
+    page = phone.new_page()
+    login(page, server.url, "zhao", "zhao-pass-1")
+    page.wait_for_url("**/w/tasks/")
+    tasks = page.inner_text("main")
+    assert receipt in tasks and other["receipt"] not in tasks and "13800001234" in tasks
+    shot(page, artefacts, "13-volunteer-tasks")
+    page.click("text=我去办了")
+    page.wait_for_selector(".msg.success")
+    page.fill("textarea[name=resolution]", "买了五公斤面粉送到家，老人已收到")
+    page.click("text=办好了")
+    page.wait_for_selector(".msg.success")
+    assert "现在没有要办的任务" in page.inner_text("main")
+    shot(page, artefacts, "14-volunteer-done")
+    page.goto(server.url + "/w/inbox/")
+    assert "Not Found" in page.content() or page.locator("table.inbox").count() == 0
+    phone.close()
+
+    # Back on the kiosk: one sync, then the status answer is offline and says it is resolved.
+    assert kiosk("sync", "--once")["updates"] >= 3
+    server.stop()
+    st = kiosk("status", receipt)
+    assert (st["state"], st["state_label"]) == ("resolved", "已办结")
+    assert st["public_note"].startswith("您的诉求已经办好了")
+    stored = {r["receipt"]: r for r in server.cli_json("requests")}
+    assert stored[receipt]["state"] == "resolved" and stored[other["receipt"]]["state"] == "received"
