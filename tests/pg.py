@@ -33,7 +33,8 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(root: Path) -> str:
+def start(root: Path, *, durable: bool = False) -> str:
+    """`durable`: fsync on (benchmarks); tests run without it."""
     bin_dir = pg_bin()
     if bin_dir is None:
         raise SystemExit("tests.pg: PostgreSQL is not installed (scripts/setup --test installs it)")
@@ -44,12 +45,23 @@ def start(root: Path) -> str:
     subprocess.run(_as_owner([str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
                               "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"]),
                    check=True, capture_output=True, text=True)
-    opts = f"-h 127.0.0.1 -p {port} -k {root} -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    opts = f"-h 127.0.0.1 -p {port} -k {root}"
+    if not durable:
+        opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     subprocess.run(_as_owner([str(bin_dir / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(root / "log"),
                               "-w", "-t", "60", "start"]), check=True, capture_output=True, text=True)
     subprocess.run(_as_owner([str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres",
                               "community"]), check=True, capture_output=True, text=True)
     return f"postgresql://postgres@127.0.0.1:{port}/community"
+
+
+def create_database(url: str, name: str) -> str:
+    """A fresh database in the cluster at `url` (for tests that run a server subprocess each)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return url.rsplit("/", 1)[0] + "/" + name
 
 
 def stop(root: Path) -> None:

@@ -41,11 +41,18 @@ def _revoked(request, exc):
     return _error(403, "revoked", f"kiosk token revoked ({exc}); register the kiosk again with community-server add-kiosk")
 
 
+def _field(loc) -> str:
+    """Ninja's loc is (source, [param name,] field...): ("body", "body", "items", 0) -> "items.0"."""
+    loc = [str(p) for p in loc[1:]]
+    if len(loc) > 1 and loc[0] == "body":
+        loc = loc[1:]
+    return ".".join(loc) or "body"
+
+
 @api.exception_handler(ValidationError)
 def _invalid(request, exc):
-    fields = sorted({".".join(str(p) for p in e.get("loc", ())[1:]) or "body" for e in exc.errors})
-    detail = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'body'}: {e.get('msg', '')}"
-                       for e in exc.errors)
+    fields = sorted({_field(e.get("loc", ())) for e in exc.errors})
+    detail = "; ".join(f"{_field(e.get('loc', ()))}: {e.get('msg', '')}" for e in exc.errors)
     return _error(422, "invalid", detail, fields=fields)
 
 
