@@ -63,12 +63,10 @@ def _strings(value, keys: tuple[str, ...] | None, key: str = ""):
 
 
 def spoken_texts(assets: Path = ASSETS) -> dict[str, list[str]]:
-    """Every sentence the kiosk may speak, by source file: catalog, screen texts, voice dialogue, lessons."""
+    """Every sentence the kiosk may speak, by source file: catalog, screen texts, lessons."""
     out: dict[str, list[str]] = {}
     catalog = tomllib.loads((assets / "catalog.toml").read_text(encoding="utf-8"))
     out["catalog.toml"] = [c[k] for c in catalog["category"] for k in ("label", "prompt")]
-    dialogue = tomllib.loads((assets / "dialogue.toml").read_text(encoding="utf-8"))
-    out["dialogue.toml"] = list(dialogue.get("say", {}).values())
     speech = assets / "speech.toml"
     if speech.is_file():
         out["speech.toml"] = list(_strings(tomllib.loads(speech.read_text(encoding="utf-8")), None))
