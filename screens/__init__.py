@@ -14,4 +14,5 @@ SCREENS = (
     ("lessons", "screens.lessons", "LessonsScreen"),
     ("lesson", "screens.lesson", "LessonScreen"),
     ("class", "screens.class_mode", "ClassScreen"),
+    ("voice", "screens.voice", "VoiceScreen"),
 )

@@ -1,0 +1,127 @@
+"""The voice journey in the real app, headless: press 按住说话, 'speak' through a file-backed
+microphone (real espeak-ng Mandarin, 48 kHz, through the real capture path), confirm, request queued.
+
+No Chinese Vosk model can be installed here, so the recogniser is the transcript double at the
+Recognizer interface (real decoding is proven on the Korean model in tests/voice/test_vosk_korean.py).
+"""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from tests.ui import find
+from voice.microphone import FileMicrophone, SoundDeviceMicrophone
+from voice.recognizer import TranscriptRecognizer
+
+
+@pytest.fixture(scope="module")
+def spoken_wav(tmp_path_factory):
+    d = tmp_path_factory.mktemp("voice-ui")
+    raw, wav = d / "raw.wav", d / "gas.wav"
+    subprocess.run(["espeak-ng", "-v", "cmn-latn-pinyin", "-w", str(raw), "我家天然气快没了，帮我充一下"], check=True)
+    subprocess.run(["sox", str(raw), "-r", "48000", str(wav)], check=True)
+    return wav
+
+
+@pytest.fixture
+def voice(ui, spoken_wav, monkeypatch):
+    rec = TranscriptRecognizer()
+    monkeypatch.setattr(ui.app.services, "microphone", FileMicrophone(spoken_wav), raising=False)
+    monkeypatch.setattr(ui.app.services, "recognizer", rec, raising=False)
+    find.tap(ui, "按住说话")
+    assert ui.app.sm.current == "voice"
+    return rec
+
+
+def speak(ui, rec, transcript: str) -> None:
+    """Hold the talk button while the microphone plays the recording; the recogniser 'hears' `transcript`."""
+    from kivy.tests.common import UnitTestTouch
+
+    screen = ui.app.sm.get_screen("voice")
+    rec.say_next(transcript)
+    ui.pump(ui.app.debounce_ms / 1000 + 0.05)   # a second press right after the first counts once (debounce)
+    talk = screen.ids.talk
+    x, y = talk.to_window(*talk.center)
+    touch = UnitTestTouch(x, y)
+    touch.touch_down()
+    for _ in range(200):            # the listening thread reports back through the Kivy clock
+        ui.pump(0.02)
+        if screen.state != "listening":
+            break
+    touch.touch_up()
+    ui.pump(0.1)
+    assert screen.state != "listening"
+    assert rec.fed_bytes > 16000 * 2   # more than a second of resampled speech reached the recogniser
+
+
+def test_spoken_request_is_confirmed_then_queued(ui, voice, artefacts):
+    app, outbox, speaker = ui.app, ui.app.services.outbox, ui.app.services.speaker
+    screen = app.sm.get_screen("voice")
+    ui.screenshot(artefacts / "screens" / "voice_ready.png")
+    before = {i["uuid"] for i in outbox.items()}
+    speak(ui, voice, "我 家 天然 气 快 没 了 帮 我 充 一下")
+    assert screen.state == "confirm"
+    shown = find.texts(screen)
+    assert "您是要代充燃气吗？" in shown and "我家天然气快没了帮我充一下" in shown
+    assert speaker.last.startswith("您是要代充燃气吗？")
+    assert len([i for i in outbox.items() if i["uuid"] not in before]) == 0   # nothing before 是
+    ui.screenshot(artefacts / "screens" / "voice_confirm.png")
+    from tests.audit import audit_screen
+
+    assert audit_screen(ui, "voice") == []
+    find.tap(ui, "是")
+    assert app.sm.current == "contact"
+    assert app.draft["category"] == "gas_recharge" and app.draft["channel"] == "voice"
+    for choice in ("大爷", "3号楼", "2单元", "4楼", "402室"):
+        find.tap(ui, choice)
+    find.type_digits(ui, "13900002222")
+    find.tap(ui, "确定")
+    find.tap(ui, "确认提交")
+    assert app.sm.current == "receipt"
+    new = [i for i in outbox.items() if i["uuid"] not in before]
+    assert len(new) == 1 and new[0]["category"] == "gas_recharge"
+    data = outbox.personal_data(new[0]["uuid"])
+    assert data["channel"] == "voice" and "天然气" in data["text"]
+
+
+def test_yes_and_no_by_voice(ui, voice):
+    app, screen = ui.app, ui.app.sm.get_screen("voice")
+    speak(ui, voice, "帮 我 买 点 菜")
+    assert screen.state == "confirm" and "代买物品" in screen.headline
+    speak(ui, voice, "不 是")
+    assert screen.state == "retry" and screen.failures == 1
+    speak(ui, voice, "我 要 去 医院 看病 没 人 陪")
+    assert screen.state == "confirm" and "陪同就医" in screen.headline
+    speak(ui, voice, "对 的")
+    assert app.sm.current == "contact" and app.draft["category"] == "medical_escort"
+    assert app.draft["transcript"] == "我要去医院看病没人陪"
+
+
+def test_two_failures_offer_the_category_buttons(ui, voice, artefacts):
+    app, screen = ui.app, ui.app.sm.get_screen("voice")
+    speak(ui, voice, "现在 几点 了")
+    assert screen.state == "retry" and app.services.speaker.last.startswith("对不起，没听清楚")
+    speak(ui, voice, "你好")
+    assert screen.state == "fallback"
+    ui.screenshot(artefacts / "screens" / "voice_fallback.png")
+    from tests.audit import audit_screen
+
+    assert audit_screen(ui, "voice") == []
+    find.tap(ui, "点这里选择")
+    assert app.sm.current == "categories"
+
+
+def test_without_a_microphone_the_screen_says_so_and_offers_touch(ui, monkeypatch, artefacts):
+    monkeypatch.setattr(ui.app.services, "microphone", SoundDeviceMicrophone("no such microphone"), raising=False)
+    monkeypatch.setattr(ui.app.services, "recognizer", TranscriptRecognizer(), raising=False)
+    find.tap(ui, "按住说话")
+    screen = ui.app.sm.get_screen("voice")
+    assert screen.state == "unavailable"
+    assert "没有找到麦克风" in find.texts(screen) and "没有找到麦克风" in ui.app.services.speaker.last
+    ui.screenshot(artefacts / "screens" / "voice_no_microphone.png")
+    find.tap(ui, "点这里选择")
+    assert ui.app.sm.current == "categories"
+    health = ui.app.services.voice_health()
+    assert set(health) == {"microphone", "model", "tts"} and health["microphone"] != "ok"

@@ -1,0 +1,25 @@
+"""Every sentence the voice screen shows or speaks is read by espeak-ng as Mandarin (no letters, digits, English)."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from sync.catalog import default_catalog
+from voice.pronounce import problems
+
+TEXTS = tomllib.loads((Path(__file__).resolve().parents[2] / "assets" / "voice_screen.toml").read_text("utf-8"))["voice"]
+
+
+@pytest.mark.parametrize("key", sorted(TEXTS))
+def test_voice_screen_sentence_is_pronounceable(key):
+    labels = [c.label for c in default_catalog().categories]
+    filled = TEXTS[key].format(label=labels[0], text="我家天然气快没了", reason="没有找到麦克风。")
+    assert problems(filled, "cmn-latn-pinyin") == []
+
+
+def test_the_confirmation_names_every_category_speakably():
+    for c in default_catalog().categories:
+        assert problems(TEXTS["confirm_say"].format(label=c.label)) == []
