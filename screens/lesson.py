@@ -33,6 +33,24 @@ PRACTICE_WORDS = {
 CONGRATULATE = "太好了！您用自己的手机付款成功了。这只是练习，没有花钱。请点下一步。"
 
 
+# Chinese is wrapped by character count (every Han character is one em wide); these never start a line.
+NO_LINE_START = "，。、；：？！）》」』”’…"
+
+
+def cjk_wrap(text: str, width: float, font_size: float) -> str:
+    per_line = max(1, int(width / font_size) - 1)
+    lines: list[str] = []
+    rest = text
+    while len(rest) > per_line:
+        cut = per_line
+        while cut > 1 and rest[cut] in NO_LINE_START:
+            cut -= 1          # carry the last character down with the punctuation
+        lines.append(rest[:cut])
+        rest = rest[cut:]
+    lines.append(rest)
+    return "\n".join(lines)
+
+
 class Caption(Label):
     pass
 
@@ -53,6 +71,14 @@ class LessonScreen(KioskScreen):
         self._watcher = None
         self._practice_gen = 0
         self.practice_url = ""
+
+    @staticmethod
+    def wrap(text: str, width: float, font_size: float) -> str:
+        return cjk_wrap(text, width, font_size) if width > font_size else text
+
+    @property
+    def lesson_steps(self):
+        return lesson_service(App.get_running_app()).current.steps
 
     @property
     def idle_reset(self) -> bool:

@@ -23,6 +23,17 @@ ROW = {"bar": 1.0, "label": 1.0, "button": 1.1, "apps": 1.7, "qr": 2.6, "bubble"
        "slider": 1.3, "input": 1.0, "call": 2.6, "warning": 1.2}
 
 
+def _app_cols(items: list[str]) -> int:
+    """Short names sit four to a row; longer ones two to a row so they stay readable."""
+    return 4 if all(len(n) <= 2 for n in items) else 2
+
+
+def rows_of(el: dict) -> float:
+    if el["kind"] == "apps":
+        return ROW["apps"] * -(-len(el["items"]) // _app_cols(el["items"]))
+    return ROW[el["kind"]]
+
+
 class PhoneSketch(Widget):
     elements = ListProperty([])
 
@@ -37,8 +48,9 @@ class PhoneSketch(Widget):
         lab.refresh()
         tex = lab.texture
         tw, th = tex.size
-        if tw > w:   # shrink a long line to fit rather than cut it
-            tw, th = w, th * w / tw
+        room = w if align == "center" else w - size * 0.8
+        if tw > room:   # shrink a long line to fit rather than cut it
+            tw, th = room, th * room / tw
         tx = x + (w - tw) / 2 if align == "center" else (x + size * 0.4 if align == "left" else x + w - tw - size * 0.4)
         Color(*theme.rgba(colour))
         Rectangle(texture=tex, pos=(tx, y + (h - th) / 2), size=(tw, th))
@@ -73,13 +85,13 @@ class PhoneSketch(Widget):
             RoundedRectangle(pos=(sx, sy), size=(sw, sh), radius=[w * 0.04])
             Color(*theme.rgba("#4b5563"))
             Ellipse(pos=(x0 + w / 2 - border * 0.6, y0 + border * 0.5), size=(border * 1.2, border * 1.2))
-            total = sum(ROW[e["kind"]] for e in self.elements)
-            row = min(sh / max(total, 5.5), sw / 4.2)
+            total = sum(rows_of(e) for e in self.elements)
+            row = min(sh / max(total, 4.2), sw / 3.2)
             font = max(row * 0.42, rp(22))
             y = sy + sh
             pad = sw * 0.05
             for el in self.elements:
-                rh = ROW[el["kind"]] * row
+                rh = rows_of(el) * row
                 y -= rh
                 box = (sx + pad, y + rh * 0.08, sw - 2 * pad, rh * 0.84)
                 target = self._element(el, box, font)
@@ -139,18 +151,24 @@ class PhoneSketch(Widget):
             Ellipse(pos=(x + w * v - h * 0.15, y + h * 0.07), size=(h * 0.3, h * 0.3))
         elif kind == "apps":
             items = el["items"]
-            cell = w / 4
+            cols = _app_cols(items)
+            lines = -(-len(items) // cols)
+            cell = w / cols
             target = None
+            top, h = y + h, h / lines
             for i, name in enumerate(items):
-                cx = x + cell * i + cell * 0.15 + (4 - len(items)) * cell / 2
-                side = cell * 0.7
+                r, c = divmod(i, cols)
+                in_row = min(cols, len(items) - r * cols)
+                y = top - (r + 1) * h
+                side = min(cell * 0.7, h * 0.55)
+                cx = x + (w - in_row * cell) / 2 + cell * c + (cell - side) / 2
                 chosen = name == el.get("point")
                 Color(*theme.rgba("#15803d" if chosen else "#1e3a8a"))
                 RoundedRectangle(pos=(cx, y + h * 0.38), size=(side, min(side, h * 0.58)), radius=[side * 0.2])
-                self._text(name, font * 0.8, "#111827", (cx - cell * 0.15, y, cell, h * 0.36), bold=chosen)
+                self._text(name, font * 0.8, "#111827", (cx + side / 2 - cell / 2, y, cell, h * 0.36), bold=chosen)
                 if chosen:
                     Color(*theme.rgba(POINT))
-                    Line(rounded_rectangle=(cx - 4, y - 2, side + 8, h + 2, side * 0.2), width=3)
+                    Line(rounded_rectangle=(cx + side / 2 - cell / 2 + 3, y, cell - 6, h, side * 0.2), width=3)
                     target = y + h * 0.65
             return target
         elif kind == "qr":
