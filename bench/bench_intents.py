@@ -47,7 +47,8 @@ def main() -> int:
     t0 = time.perf_counter()
     matcher = IntentMatcher.from_catalog(default_catalog())
     build_ms = (time.perf_counter() - t0) * 1000
-    sets = {name: load(f) for name, f in (("tuning", "utterances.tsv"), ("held_out", "utterances_heldout.tsv"))}
+    sets = {name: load(f) for name, f in (("tuning", "utterances.tsv"), ("held_out", "utterances_heldout.tsv"),
+                                                  ("held_out_2", "utterances_test.tsv"))}
     texts = [text for rows in sets.values() for _, text in rows]
     per_text = [[] for _ in texts]
     for _ in range(args.rounds):
