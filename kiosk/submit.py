@@ -6,7 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sync import protocol
-from sync.outbox import OutboxFull
+from sync.outbox import OutboxError, OutboxFull
 
 # What a resident (or the cadre next to them) hears when a field cannot be taken.
 _FIELD_WORDS = {"name": "称呼", "building": "楼号", "unit": "单元", "room": "门牌号", "phone": "电话",
@@ -37,6 +37,8 @@ def submit_request(services, *, category: str, name: str = "", building: str = "
         uid, receipt = services.outbox.add_request(fields)
     except OutboxFull:
         raise SubmitError("终端存储空间已满，暂时不能登记，请找驻守干部帮忙") from None
+    except OutboxError:
+        raise SubmitError("终端存储出了问题，暂时不能登记，请找驻守干部帮忙") from None
     worker = getattr(services, "sync", None)
     if worker is not None:
         worker.kick()

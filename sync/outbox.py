@@ -137,6 +137,11 @@ class Outbox:
             except sqlite3.OperationalError as exc:
                 if "full" in str(exc):
                     raise OutboxFull(str(exc)) from exc
+                raise OutboxError(str(exc)) from exc
+            except sqlite3.DatabaseError as exc:   # damaged under us: the next start moves the file aside
+                if not isinstance(exc, sqlite3.IntegrityError):
+                    log.error("outbox write failed: %s", exc)
+                    raise OutboxError(str(exc)) from exc
                 raise
 
     def _pick_receipt(self, db, post_code: str) -> str:
