@@ -71,7 +71,16 @@ class SyncClient:
         if resp.status_code in (401, 403):
             raise TransportError(f"服务器拒绝了本终端的令牌（HTTP {resp.status_code}）：请在服务器上重新登记终端")
         if resp.status_code in (400, 413, 422):
-            raise BatchRefused(f"HTTP {resp.status_code}: {resp.text[:300]}")
+            try:
+                body = resp.json()
+            except ValueError:
+                body = None
+            ours = isinstance(body, dict) and body.get("protocol") is not None
+            if ours and body.get("error") == "protocol":   # a newer server: the kiosk needs an update, not rejections
+                raise TransportError(f"服务器的协议版本不同，请升级终端软件（{body.get('detail')}）")
+            if ours or resp.status_code == 413:            # 413 from a proxy too: smaller batches help
+                raise BatchRefused(f"HTTP {resp.status_code}: {resp.text[:300]}")
+            raise TransportError(f"收到的不是社区服务器的回答（HTTP {resp.status_code}）")
         if resp.status_code >= 300 or resp.status_code < 200:
             raise TransportError(f"服务器出错（HTTP {resp.status_code}）", _retry_after(resp))
         if not resp.headers.get("Content-Type", "").startswith("application/json"):
@@ -126,8 +135,11 @@ class SyncClient:
         while True:
             data = self._call("GET", protocol.UPDATES_PATH, params={"after": self.outbox.cursor,
                                                                     "limit": protocol.UPDATES_PAGE})
-            events = [e for e in data.get("events") or [] if isinstance(e, dict) and "uuid" in e and "state" in e]
-            cursor = int(data.get("cursor") or self.outbox.cursor)
+            events = [e for e in data.get("events") or [] if isinstance(e, dict) and isinstance(e.get("uuid"), str)
+                      and e.get("state") in protocol.STATE_LABELS and isinstance(e.get("public_note", ""), str)]
+            cursor = data.get("cursor")
+            if not isinstance(cursor, int) or cursor < self.outbox.cursor:
+                raise TransportError("服务器的状态更新格式不对（cursor）")
             n += self.outbox.apply_updates(events, cursor)
             if not data.get("more"):
                 return n

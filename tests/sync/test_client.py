@@ -118,7 +118,7 @@ def test_a_single_item_refused_with_422_is_rejected_with_the_reason(box, fault):
     def script(path, body):
         if body and "items" in body:
             if any(i["uuid"] == bad_uid for i in body["items"]):
-                return 422, {"detail": {"items.0.text": "bad"}}, {}
+                return 422, {"protocol": 1, "error": "invalid", "detail": {"items.0.text": "bad"}}, {}
             return ack_all(body["items"]) + ({},)
         return 200, {"protocol": 1, "events": [], "cursor": 0, "more": False, "ok": True}, {}
     fault.script = script
@@ -195,3 +195,11 @@ def test_background_worker_sends_after_a_kick_and_stops(box, fault):
     finally:
         worker.stop()
     assert not worker._thread.is_alive()
+
+
+def test_newer_server_protocol_or_foreign_422_keeps_items(box, fault):
+    fault.script = lambda path, body: (422, {"protocol": 2, "error": "protocol", "detail": "protocol 1 not supported"}, {})
+    assert "升级" in pending_after(box, fault.url, n=2)["error"]
+    fault.script = lambda path, body: (400, b"<html>Bad Request</html>", {})   # not our server: retry, reject nothing
+    out = client(box, fault.url).run_once()
+    assert "不是社区服务器" in out["error"] and out["pending"] == 2 and box.rejected() == []
