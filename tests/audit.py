@@ -2,7 +2,8 @@
 
 `audit_screen(harness, screen)` returns a list of problems (empty = passes) for the screen (a name,
 a Screen, or any shown widget with narration(), e.g. the idle overlay) currently on the window:
-- every text >= 40 reference px (scaled to the configured screen) and not clipped by its box;
+- every text >= 40 reference px (scaled to the configured screen), not spilling out of its box, not
+  overlapping a touchable it does not belong to;
 - every touchable >= 120x120 reference px, >= 24 px from every other touchable, fully on screen;
 - text contrast >= 7:1, from the rendered pixels: inside each text's box, the most common colour is
   the background and the most common clearly different colour is the ink;
@@ -89,13 +90,43 @@ def audit_screen(harness, screen) -> list[str]:
         if lab.font_size < rp(theme.MIN_TEXT) - 0.5:
             problems.append(f"{what} is {lab.font_size / app.scale:.0f} ref px < {theme.MIN_TEXT}")
         tw, th = lab.texture_size
-        if th > lab.height + rp(4) or tw > lab.width + rp(4):
-            problems.append(f"{what} is clipped: drawn {tw:.0f}x{th:.0f} in a {lab.width:.0f}x{lab.height:.0f} box")
+        slack = max(rp(4), 0.15 * lab.font_size)   # a line box's leading above and below the ink
+        if th > lab.height + slack or tw > lab.width + slack:
+            problems.append(f"{what} spills out: drawn {tw:.0f}x{th:.0f} in a {lab.width:.0f}x{lab.height:.0f} box")
         found = _text_contrast(img, lab)
         if found is None:
             problems.append(f"{what} is not drawn")
         elif found[0] < theme.MIN_CONTRAST:
             problems.append(f"{what} contrast {found[0]:.1f}:1 < {theme.MIN_CONTRAST}:1")
+
+    for lab in labels:   # text under (or over) a button it does not belong to is unreadable or a trap
+        tw, th = lab.texture_size
+        cx, cy = lab.to_window(*lab.center)
+        text_rect = (cx - tw / 2 + 1, cy - th / 2 + 1, cx + tw / 2 - 1, cy + th / 2 - 1)
+        owners = set()
+        p = lab
+        while p is not None and p is not screen:
+            owners.add(id(p))
+            p = p.parent
+        for t in targets:
+            r = _window_rect(t)
+            if id(t) not in owners and r[0] < text_rect[2] and text_rect[0] < r[2] and r[1] < text_rect[3] \
+                    and text_rect[1] < r[3]:
+                problems.append(f"{name}: text {lab.text.strip()[:16]!r} overlaps {getattr(t, 'text', '') or type(t).__name__!r}")
+
+    def text_rect(lab):
+        tw, th = lab.texture_size
+        cx, cy = lab.to_window(*lab.center)
+        return cx - tw / 2, cy - th / 2, cx + tw / 2, cy + th / 2
+
+    drawn = [(lab, text_rect(lab)) for lab in labels]
+    for i, (a, ra) in enumerate(drawn):   # texts drawn over each other (a layout that does not fit)
+        for b, rb in drawn[i + 1:]:
+            if ra[0] + 2 < rb[2] and rb[0] + 2 < ra[2] and ra[1] + 2 < rb[3] and rb[1] + 2 < ra[3]:
+                problems.append(f"{name}: texts {a.text.strip()[:16]!r} and {b.text.strip()[:16]!r} overlap")
+    for lab, r in drawn:
+        if r[1] < -1 or r[3] > Window.height + 1 or r[0] < -1 or r[2] > Window.width + 1:
+            problems.append(f"{name}: text {lab.text.strip()[:16]!r} is partly off screen")
 
     rects = []
     for t in targets:

@@ -27,6 +27,7 @@ def texts(root) -> str:
 
 
 def tap(ui, text: str, root=None) -> None:
+    ui.pump(0.03)   # let a screen that was just switched to lay out before looking for the button
     ui.tap(button(root or ui.app.sm.current_screen, text))
 
 
