@@ -101,20 +101,47 @@ class Outbox:
             if p.exists():
                 os.replace(p, Path(str(aside) + suffix))
         db = self._open()
-        saved = 0
-        try:
-            old = sqlite3.connect(f"file:{aside}?mode=ro", uri=True)
-            cols = [r[1] for r in db.execute("PRAGMA table_info(items)")]
-            for row in old.execute(f"SELECT {', '.join(cols)} FROM items"):
-                db.execute(f"INSERT OR IGNORE INTO items ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                           tuple(row))
-                saved += 1
-            old.close()
-        except sqlite3.DatabaseError as read_exc:
-            log.error("outbox recovery: %d rows saved, then %s", saved, read_exc)
+        saved = self._salvage(aside, db)
         self.recovered_from = aside
         self._set_meta(db, "last_error", f"发送队列文件损坏，已另存为 {aside.name}，找回 {saved} 条")
         return db
+
+    @staticmethod
+    def _salvage(aside: Path, db: sqlite3.Connection) -> int:
+        """Copy every row still readable, one rowid at a time so a damaged page costs only its own rows."""
+        cols = ", ".join(r[1] for r in db.execute("PRAGMA table_info(items)"))
+        insert = f"INSERT OR IGNORE INTO items ({cols}) VALUES ({', '.join('?' * len(cols.split(', ')))})"
+        saved = misses = rowid = 0
+        try:
+            old = sqlite3.connect(f"file:{aside}?mode=ro", uri=True)
+            old.execute("SELECT 1 FROM items LIMIT 0")
+        except sqlite3.DatabaseError as exc:
+            log.error("outbox recovery: nothing readable (%s)", exc)
+            return 0
+        for meta in ("cursor",):   # the updates cursor, so status changes are not fetched from zero
+            try:
+                row = old.execute("SELECT value FROM meta WHERE key=?", (meta,)).fetchone()
+                if row:
+                    Outbox._set_meta(db, meta, row[0])
+            except sqlite3.DatabaseError:
+                pass
+        db.execute("BEGIN")
+        while misses < 5000:   # rowids are dense; stop well past the last one found
+            rowid += 1
+            try:
+                row = old.execute(f"SELECT {cols} FROM items WHERE rowid=?", (rowid,)).fetchone()
+            except sqlite3.DatabaseError:
+                row = None
+            if row is None:
+                misses += 1
+                continue
+            misses = 0
+            db.execute(insert, tuple(row))
+            saved += 1
+        db.execute("COMMIT")
+        old.close()
+        log.error("outbox recovery: %d rows saved", saved)
+        return saved
 
     def close(self) -> None:
         with self._lock:
