@@ -13,7 +13,7 @@ import uuid as uuidlib
 from collections.abc import Callable
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from server.api.apps import serialize_event_writers
@@ -64,6 +64,54 @@ def _event(kiosk: Kiosk, req: Request, now) -> RequestEvent:
     return RequestEvent(request=req, at=now, actor_label=f"终端 {kiosk.name}", to_state=State.RECEIVED,
                         note="终端提交" if req.issued_receipt == req.receipt else
                         f"终端提交；回执号 {req.issued_receipt} 与本阵地另一台终端重复，改为 {req.receipt}")
+
+
+def _row(kiosk: Kiosk, item: dict, receipt: str, digest: str, now) -> dict:
+    return {"uuid": uuidlib.UUID(item["uuid"]), "receipt": receipt, "issued_receipt": item["receipt"],
+            "post_id": kiosk.post_id, "kiosk_id": kiosk.pk, "category": item["category"], "state": State.RECEIVED.value,
+            "channel": item["channel"], "contact_name": item.get("name") or "", "building": item.get("building") or "",
+            "unit": item.get("unit") or "", "room": item.get("room") or "", "phone": item.get("phone") or "",
+            "text": item.get("text") or "", "content_hash": digest,
+            "kiosk_created_at": datetime.fromisoformat(item["created_at"].replace("Z", "+00:00")),
+            "received_at": now, "updated_at": now}
+
+
+def _event_row(kiosk: Kiosk, request_id: int, row: dict, now) -> dict:
+    note = "终端提交" if row["issued_receipt"] == row["receipt"] else \
+        f"终端提交；回执号 {row['issued_receipt']} 与本阵地另一台终端重复，改为 {row['receipt']}"
+    return {"request_id": request_id, "at": now, "actor_label": f"终端 {kiosk.name}", "to_state": State.RECEIVED.value,
+            "note": note}
+
+
+_CONVERT = (models.UUIDField, models.DateTimeField, models.JSONField)
+
+
+def fast_insert(model, rows: list[dict]) -> None:
+    """One executemany INSERT of plain rows (attname -> value; missing ones get the field's default).
+    Django's bulk_create spends ~10x the database's own time compiling SQL value by value, which kept the
+    batched ingest under the 2,000 requests/s target (bench/RESULTS.md)."""
+    if not rows:
+        return
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        connection.ops.quote_name(model._meta.db_table),
+        ", ".join(connection.ops.quote_name(f.column) for f in fields), ", ".join(["%s"] * len(fields)))
+    plan = [(f.attname, f, isinstance(f, _CONVERT), isinstance(f, models.DateTimeField)) for f in fields]
+    params, seen_times = [], {}   # a batch shares a few distinct times: convert each once
+    for row in rows:
+        values = []
+        for attname, f, convert, is_time in plan:
+            v = row[attname] if attname in row else f.get_default()
+            if is_time and v is not None:
+                if v not in seen_times:
+                    seen_times[v] = f.get_db_prep_save(v, connection)
+                v = seen_times[v]
+            elif convert:
+                v = f.get_db_prep_save(v, connection)
+            values.append(v)
+        params.append(values)
+    with connection.cursor() as cur:
+        cur.executemany(sql, params)
 
 
 def free_receipt(post_id: int, post_code: str, avoid: set[str] = frozenset()) -> str:
@@ -145,20 +193,22 @@ def handle_requests(kiosk: Kiosk, items: list[dict]) -> list[dict | None]:
         wanted = {items[i]["receipt"] for i in fresh.values()}
         taken = set(Request.objects.filter(post_id=kiosk.post_id, receipt__in=wanted).values_list("receipt", flat=True))
         now = timezone.now()
-        rows, used = [], set()
+        rows, used = [], []
         for i in fresh.values():
             code = items[i]["receipt"]
             if code in taken or code in used:
-                code = free_receipt(kiosk.post_id, kiosk.post.code, used | taken)
-            used.add(code)
-            rows.append((i, _build(kiosk, items[i], code, protocol.content_hash(items[i]), now)))
+                code = free_receipt(kiosk.post_id, kiosk.post.code, set(used) | taken)
+            used.append(code)
+            rows.append((i, _row(kiosk, items[i], code, protocol.content_hash(items[i]), now)))
         try:
             with transaction.atomic():
-                Request.objects.bulk_create([r for _, r in rows])
-                serialize_event_writers()   # bulk_create sends no pre_save signal
-                RequestEvent.objects.bulk_create([_event(kiosk, r, now) for _, r in rows])
+                fast_insert(Request, [r for _, r in rows])
+                ids = dict(Request.objects.filter(uuid__in=list(fresh)).values_list("uuid", "id"))
+                serialize_event_writers()   # raw inserts send no pre_save signal
+                fast_insert(RequestEvent, [_event_row(kiosk, ids[r["uuid"]], r, now) for _, r in rows])
             for i, r in rows:
-                results[i] = {"uuid": str(r.uuid), "status": protocol.CREATED, "receipt": r.receipt, "state": r.state}
+                results[i] = {"uuid": str(r["uuid"]), "status": protocol.CREATED, "receipt": r["receipt"],
+                              "state": State.RECEIVED.value}
         except IntegrityError:   # a concurrent submit got there first: settle item by item
             for i, _ in rows:
                 results[i] = handle_request(kiosk, items[i])
