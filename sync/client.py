@@ -163,6 +163,9 @@ class SyncClient:
                     self.outbox.checkpoint()   # no old copies of purged personal data left in the WAL
                 out["updates"] = self.pull_updates()
                 self.heartbeat()
+                if self.outbox.reset_backoff():   # the server is back: send what waited in backoff now
+                    for k, v in self.send().items():
+                        out[k] += v
                 self.outbox.mark_synced()
             except (TransportError, BatchRefused) as exc:
                 out["error"] = str(exc)

@@ -224,7 +224,7 @@ class Outbox:
         with self._lock:
             rows = self._db.execute(
                 "SELECT uuid, payload FROM items WHERE sync='pending' AND (? OR next_attempt <= ? OR next_attempt > ?) "
-                "ORDER BY created_ts, rowid LIMIT ?", (force, now, now + MAX_BACKOFF_S + 60, limit)).fetchall()
+                "ORDER BY rowid LIMIT ?", (force, now, now + MAX_BACKOFF_S + 60, limit)).fetchall()
         return [json.loads(r["payload"]) for r in rows]
 
     def next_due_in(self, now: float | None = None) -> float | None:
@@ -266,6 +266,11 @@ class Outbox:
             return n
 
         return self._write(apply)
+
+    def reset_backoff(self) -> int:
+        """The server answers again: every pending item is due now, not at the end of its backoff."""
+        return self._write(lambda db: db.execute(
+            "UPDATE items SET next_attempt=0 WHERE sync='pending' AND next_attempt > 0").rowcount)
 
     def record_failure(self, uuids: list[str], error: str, *, retry_after: float | None = None) -> None:
         """A round that did not get an answer: back off (exponential, full jitter), keep the items."""
@@ -360,7 +365,7 @@ class Outbox:
         with self._lock:
             rows = self._db.execute(
                 "SELECT uuid, kind, issued_receipt AS receipt, category, sync, state, attempts, last_error, "
-                "created_at FROM items ORDER BY created_ts DESC, rowid DESC LIMIT ?", (limit,)).fetchall()
+                "created_at FROM items ORDER BY rowid DESC LIMIT ?", (limit,)).fetchall()
         return [dict(r) for r in rows]
 
     def personal_data(self, uuid: str) -> dict | None:

@@ -203,3 +203,15 @@ def test_newer_server_protocol_or_foreign_422_keeps_items(box, fault):
     fault.script = lambda path, body: (400, b"<html>Bad Request</html>", {})   # not our server: retry, reject nothing
     out = client(box, fault.url).run_once()
     assert "不是社区服务器" in out["error"] and out["pending"] == 2 and box.rejected() == []
+
+
+def test_items_in_backoff_go_as_soon_as_the_server_answers_again(box, fault):
+    uid, _ = box.add_request(fields())
+    fault.script = lambda path, body: (503, {"detail": "down"}, {})
+    c = client(box, fault.url)
+    assert c.run_once(force=False)["pending"] == 1
+    assert box.due(10) == []                       # waiting out its backoff
+    fault.script = lambda path, body: (ack_all(body["items"]) + ({},)) if body and "items" in body else \
+        (200, {"protocol": 1, "events": [], "cursor": 0, "more": False, "ok": True}, {})
+    out = c.run_once(force=False)                  # the worker's round: heartbeat answers -> send now
+    assert (out["sent"], out["pending"]) == (1, 0) and box.personal_data(uid) is None
