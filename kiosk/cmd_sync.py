@@ -9,6 +9,22 @@ from types import SimpleNamespace
 from kiosk import config
 
 
+def _one_line_errors(fn):
+    """Storage trouble (a full disk, an unwritable data dir) is one line on stderr, not a traceback."""
+    import functools
+    import sqlite3
+
+    @functools.wraps(fn)
+    def run(args):
+        from sync.outbox import OutboxError
+
+        try:
+            return fn(args)
+        except (OutboxError, sqlite3.Error, OSError) as exc:
+            raise _fail(f"终端存储出错（outbox）：{exc}") from None
+    return run
+
+
 def register(sub) -> None:
     p = sub.add_parser("submit", help="queue a request (the same code path as the screens)",
                        description='--json prints {"uuid": ..., "receipt": ...}')
@@ -18,7 +34,7 @@ def register(sub) -> None:
         p.add_argument(f"--{name}", default="", help=what)
     p.add_argument("--channel", default="touch", choices=("touch", "voice"))
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_submit)
+    p.set_defaults(func=_one_line_errors(cmd_submit))
 
     p = sub.add_parser("sync", help="send the outbox to the server and pull status changes",
                        description="--json prints counts: sent, duplicates, rejected (this round), pending, "
@@ -27,7 +43,7 @@ def register(sub) -> None:
                    help="one round now (ignoring backoff), then exit; without it: a round every sync_interval_s, "
                         "one JSON line each, until Ctrl-C")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_sync)
+    p.set_defaults(func=_one_line_errors(cmd_sync))
 
     p = sub.add_parser("queue", help="show the outbox",
                        description="--json prints counts (pending, rejected, sent, oldest_pending_s, last_sync_at, "
@@ -35,13 +51,13 @@ def register(sub) -> None:
                                    "last_error, created_at); no personal data")
     p.add_argument("--json", action="store_true")
     p.add_argument("--limit", type=int, default=50)
-    p.set_defaults(func=cmd_queue)
+    p.set_defaults(func=_one_line_errors(cmd_queue))
 
     p = sub.add_parser("status", help="the status of a request by its receipt code (answered offline)",
                        description="--json prints receipt, category, state, state_label, public_note, updated_at")
     p.add_argument("code", help="receipt code, e.g. WJZ1-0427 (or just the 4 digits)")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_status)
+    p.set_defaults(func=_one_line_errors(cmd_status))
 
 
 def _services(args):

@@ -104,3 +104,10 @@ def test_sync_once_against_the_real_server(tmp_path, server):
     assert (q["pending"], q["sent"]) == (0, 3) and q["last_sync_at"]
     kiosks = json.loads(run("kiosks", "--json"))
     assert kiosks[0]["last_seen"] and kiosks[0]["queue_length"] == 0   # the heartbeat arrived
+
+
+def test_unwritable_data_dir_is_one_line(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    cfg = write_config(tmp_path / "k.toml", blocker / "data")
+    assert "outbox" in one_error_line(kiosk(cfg, "queue", "--json", check=False))
