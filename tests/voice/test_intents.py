@@ -86,6 +86,9 @@ def test_dialect_and_homophones_fold_to_the_same_sound(heard, meant):
     ("肥管爆了", "home_repair"),
     ("嗯 那个 麻烦你 充 燃气", "gas_recharge"),      # filler around the request
     ("帮我挂个号", "medical_escort"),                 # a measure word inside the phrase
+    ("陪我去医", "medical_escort"),                   # dropped characters: 陪我去医院
+    ("老旧小改造", "building_facility"),              # 老旧小区改造
+    ("视频通", "phone_class"),                        # 视频通话
 ])
 def test_colloquial_requests(matcher, text, intent):
     m = matcher.match(text)
