@@ -73,7 +73,7 @@ def _cost(a: Syl, b: Syl) -> float:
     if a.fold == b.fold:
         return DIALECT
     if a.fold[1:] == b.fold[1:] and len(a.fold) > 2:
-        return HALF        # one initial misheard, same final (代 dai / 带 dai already equal; 排 pai / 代 dai)
+        return HALF        # same final, one initial misheard (排 pai / 代 dai): weak evidence only
     return 1.0
 
 
