@@ -183,6 +183,14 @@ class Outbox:
                                           (post_code + "-%", post_code + "-%"))}
         free = [n for n in range(10_000) if protocol.receipt(post_code, n) not in taken]
         if not free:
+            # All codes held: forget the 100 oldest requests that are closed on the server (already purged
+            # of personal data), so their codes can be given again; a clash on the server is renumbered.
+            gone = db.execute("DELETE FROM items WHERE rowid IN (SELECT rowid FROM items WHERE sync='sent' AND "
+                              "state IN ('resolved', 'followed_up', 'rejected', 'merged') ORDER BY rowid LIMIT 100) "
+                              "RETURNING receipt, issued_receipt").fetchall()
+            taken -= {c for row in gone for c in row}
+            free = [n for n in range(10_000) if protocol.receipt(post_code, n) not in taken]
+        if not free:
             raise OutboxFull(f"all 10000 receipt codes of post {post_code} are in use on this kiosk")
         return protocol.receipt(post_code, random.choice(free))
 

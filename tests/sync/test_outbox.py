@@ -62,6 +62,10 @@ def test_receipts_are_unique_in_the_outbox_even_when_nearly_full(box):
     assert got == {protocol.receipt("WJZ1", n) for n in range(9_990, 10_000)}
     with pytest.raises(OutboxFull):
         box.add_request(fields())
+    # Requests closed long ago give their codes back (oldest first); open ones never do.
+    box._db.execute("UPDATE items SET state='resolved' WHERE uuid IN ('u3', 'u4')")
+    assert box.add_request(fields())[1] in {protocol.receipt("WJZ1", 3), protocol.receipt("WJZ1", 4)}
+    assert box.counts()["sent"] == 9_990 - 2
 
 
 def test_only_explicit_ack_purges_personal_data_and_keeps_status(box):
