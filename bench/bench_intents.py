@@ -2,7 +2,8 @@
 
 Method: IntentMatcher.from_catalog(default_catalog()) built once (not timed); every utterance of both sets
 matched `--rounds` times, each call timed with perf_counter; reports p50/p95/max per utterance, top-1
-accuracy, wrong-category rate among requests and the share of non-requests accepted as a request.
+accuracy, wrong-category rate among requests and the share of non-requests accepted as a request; then the
+same sets with one or two characters swapped for homophones / Lanzhou look-alikes (tests/voice/asr_noise.py).
 
     .venv/bin/python bench/bench_intents.py [--rounds 5] [--json]
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import statistics
 import sys
 import time
@@ -20,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from sync.catalog import default_catalog  # noqa: E402
+from tests.voice.asr_noise import corrupt  # noqa: E402
 from voice.intents import IntentMatcher  # noqa: E402
 
 
@@ -37,6 +40,22 @@ def quality(matcher: IntentMatcher, rows) -> dict:
             "wrong_category": round(sum(g not in ("none", e) for e, g in reqs) / len(reqs), 4),
             "asked_again": round(sum(g == "none" for _, g in reqs) / len(reqs), 4),
             "non_requests_accepted": round(sum(g != "none" for g in nones) / len(nones), 4)}
+
+
+def noise(matcher: IntentMatcher, rows, kind: str, swaps: int, seed: int = 11) -> dict:
+    """Every utterance of every set with `swaps` characters replaced by `kind` look-alikes (fixed seed)."""
+    rng = random.Random(seed)
+    got = []
+    for expected, text in rows:
+        for _ in range(swaps):
+            text = text and corrupt(text, kind, rng)
+        if text:
+            got.append((expected, matcher.match(text).intent or "none"))
+    reqs = [(e, g) for e, g in got if e != "none"]
+    nones = [g for e, g in got if e == "none"]
+    return {"requests": len(reqs), "top1": round(sum(e == g for e, g in reqs) / len(reqs), 4),
+            "wrong_category": round(sum(g not in ("none", e) for e, g in reqs) / len(reqs), 4),
+            "non_requests": len(nones), "non_requests_accepted": round(sum(g != "none" for g in nones) / len(nones), 4)}
 
 
 def main() -> int:
@@ -64,6 +83,8 @@ def main() -> int:
               "best_of_rounds_ms": {"p50": round(statistics.median(best), 3), "p95": round(best[int(len(best) * .95)], 3),
                                     "max": round(best[-1], 3)},
               **{name: quality(matcher, rows) for name, rows in sets.items()}}
+    every = [r for rows in sets.values() for r in rows]
+    result["noise"] = {f"{kind}_x{n}": noise(matcher, every, kind, n) for kind in ("homophone", "dialect") for n in (1, 2)}
     if args.json:
         print(json.dumps(result, indent=1))
     else:
@@ -77,6 +98,10 @@ def main() -> int:
             print(f"{name}: {q['utterances']} utterances ({q['non_requests']} no request): top-1 {q['top1']:.1%}, "
                   f"wrong category {q['wrong_category']:.1%}, asked again {q['asked_again']:.1%}, "
                   f"non-requests accepted {q['non_requests_accepted']:.1%}")
+        for name, q in result["noise"].items():
+            print(f"all sets, {name.replace('_x', ' x')} character(s) swapped: {q['requests']} requests top-1 "
+                  f"{q['top1']:.1%}, wrong category {q['wrong_category']:.1%}; {q['non_requests']} non-requests "
+                  f"accepted {q['non_requests_accepted']:.1%}")
     return 0
 
 
