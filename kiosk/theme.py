@@ -26,9 +26,9 @@ TEXT = 44
 TEXT_BIG = 60
 TEXT_HUGE = 96
 TEXT_RECEIPT = 180
-BUTTON = 150
-GAP = 32
-PAD = 40
+BUTTON = 140    # NavBar and title rows; small so a 15.6" screen (785 reference px tall) still fits a keypad
+GAP = 28
+PAD = 28
 
 # High contrast: near-black on warm white, white on dark tiles (all >= 7:1).
 BG = "#fffbeb"

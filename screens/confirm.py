@@ -1,4 +1,4 @@
-"""Confirm: the request read back in one sentence; 确认提交 or 返回修改."""
+"""Confirm: the request shown one fact a line and read back in one sentence; 确认提交 or 返回修改."""
 
 from __future__ import annotations
 
@@ -18,28 +18,35 @@ def address(draft) -> str:
     return f"{draft['building']}{draft['unit']}{room}"
 
 
-def summary(app, *, spoken: bool) -> str:
-    """One sentence; spoken numbers are written as Chinese digits so TTS reads them right."""
+def spoken_summary(app) -> str:
+    """The request in one sentence, numbers written as Chinese words so TTS reads them right."""
     d = app.draft
     label = app.services.catalog.get(d["category"]).label if d["category"] in app.services.catalog else ""
-    where = address(d)
-    if spoken:   # rooms digit by digit (五零二室), buildings and units as numbers (三号楼)
-        room = f"{spoken_digits(d['room']).replace(' ', '')}室" if d["room"] else ""
-        where = spoken_numbers(f"{d['building']}{d['unit']}") + room
-    phone = spoken_phone(d["phone"]) if spoken else d["phone"]
+    room = f"{spoken_digits(d['room']).replace(' ', '')}室" if d["room"] else ""   # 五零二室
+    where = spoken_numbers(f"{d['building']}{d['unit']}") + room                  # 三号楼二单元
     return app.t(
         "confirm.sentence", who=d["name"] or app.t("confirm.nobody"), label=label,
         where=app.t("confirm.where", address=where) if where else app.t("confirm.nowhere"),
-        phone=app.t("confirm.phone", digits=phone) if d["phone"] else app.t("confirm.nophone"),
+        phone=app.t("confirm.phone", digits=spoken_phone(d["phone"])) if d["phone"] else app.t("confirm.nophone"),
     )
 
 
 class ConfirmScreen(KioskScreen):
-    text = StringProperty("")
+    category = StringProperty("")
+    category_icon = StringProperty("")
+    who = StringProperty("")
+    where = StringProperty("")
+    phone = StringProperty("")
 
     def on_pre_enter(self, *_):
-        self.text = summary(App.get_running_app(), spoken=False)
+        app = App.get_running_app()
+        d = app.draft
+        cat = app.services.catalog.get(d["category"]) if d["category"] in app.services.catalog else None
+        self.category, self.category_icon = (cat.label, cat.icon) if cat else ("", "")
+        self.who = d["name"]
+        self.where = address(d)
+        self.phone = d["phone"] or app.t("confirm.nophone")
 
     def narration(self) -> str:
         app = App.get_running_app()
-        return summary(app, spoken=True) + app.t("confirm.ask")
+        return spoken_summary(app) + app.t("confirm.ask")
