@@ -105,6 +105,16 @@ def best_span(phrase: tuple[Syl, ...], utt: tuple[Syl, ...]) -> tuple[float, int
     return best
 
 
+def _overlaps(text: str, word: str, s: int, e: int) -> bool:
+    """Does `word` occur in `text` over any of the characters s..e (where the request word was heard)?"""
+    at = text.find(word)
+    while at >= 0:
+        if at < e and s < at + len(word):
+            return True
+        at = text.find(word, at + 1)
+    return False
+
+
 @dataclass(frozen=True)
 class Match:
     intent: str | None
@@ -189,8 +199,7 @@ class IntentMatcher:
         # near-tie: ask again rather than guess between two categories
         if score - score2 < MARGIN:
             return Match(None, min(score, 1.0), raw, phrase, cid2, min(score2, 1.0), "tie")
-        heard = set(cleaned[s:e])
-        if any(st in raw and heard & set(st) for st in self.smalltalk):
+        if any(_overlaps(cleaned, st, s, e) for st in self.smalltalk):
             return Match(None, min(score, 1.0), raw, phrase, cid, min(score, 1.0), "smalltalk")
         return Match(cid, min(score, 1.0), raw, phrase, cid2, min(score2, 1.0))
 

@@ -101,6 +101,11 @@ def test_no_request_means_no_intent(matcher, text):
     assert matcher.match(text).intent is None
 
 
+def test_small_talk_vetoes_only_where_the_request_word_was_heard(matcher):
+    assert matcher.match("你吃饭了吗").reason == "smalltalk"
+    assert matcher.match("今天天气冷得很，燃气卡没钱了").intent == "gas_recharge"   # 天气 shares 气 with 燃气
+
+
 def test_near_tie_between_two_categories_is_no_intent(matcher):
     m = matcher.match("煤气没有了做不成饭了")   # gas or meal? ask again rather than guess
     assert m.intent is None and m.reason == "tie" and m.runner_up is not None
