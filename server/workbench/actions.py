@@ -103,7 +103,7 @@ def accept(r, actor, *, note="", public_note="", http_request=None):
 def assign(r, actor, volunteer: Volunteer, *, note="", public_note="", http_request=None):
     if not volunteer.active or not volunteer.posts.filter(pk=r.post_id).exists():
         raise ActionError(f"{volunteer.name}不在本阵地的微力量名单里，不能派给他/她。")
-    return _apply(r, "assign", actor, S.ASSIGNED, note=note or f"派给 {volunteer.name}",
+    return _apply(r, "assign", actor, S.ASSIGNED, note=f"派给 {volunteer.name}" + (f"：{note.strip()}" if note.strip() else ""),
                   public_note=public_note or PUBLIC["assign"], http_request=http_request, assignee=volunteer.user)
 
 

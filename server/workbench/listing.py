@@ -35,12 +35,15 @@ def filtered(user, params) -> tuple[QuerySet, FilterForm]:
     if data.get("date_to"):
         qs = qs.filter(received_at__lt=datetime.combine(data["date_to"] + timedelta(days=1), time.min, tz))
     if data.get("q"):
-        qs = qs.filter(receipt__iexact=data["q"].strip())
+        qs = qs.filter(receipt=data["q"].strip().upper())   # receipts are upper case; exact match uses the index
     return qs, form
 
 
-def inbox_order(qs: QuerySet, now) -> QuerySet:
-    """Overdue first, then the most urgent categories, then the newest."""
+def inbox_order(qs: QuerySet, now, state: str) -> QuerySet:
+    """The work queue (open or overdue): overdue first, then the most urgent categories, then the newest.
+    Any other list (closed, all): newest first, straight from the index."""
+    if state not in ("", "open", "overdue"):
+        return qs.order_by("-received_at", "-id")
     overdue = Case(When(limits.overdue_q(now), then=Value(0)), default=Value(1), output_field=IntegerField())
     return qs.annotate(is_late=overdue, urgency=limits.urgency_rank()).order_by("is_late", "urgency", "-received_at",
                                                                                 "-id")

@@ -80,7 +80,8 @@ def compute(qs, *, months: int, now) -> dict:
     d = first
     while d <= local:   # every month shown, even an empty one
         key = f"{d:%Y-%m}"
-        by_month[key] = Tally(f"{d.month}月")
+        first_or_jan = not by_month or d.month == 1
+        by_month[key] = Tally(f"{d.year}年{d.month}月" if first_or_jan else f"{d.month}月")
         d = (d + timedelta(days=32)).replace(day=1)
     fields = ("post__name", "category", "state", "received_at", "accepted_at", "resolved_at", "satisfaction")
     for post, cat, *rest in qs.filter(received_at__gte=first).values_list(*fields).iterator(chunk_size=5000):

@@ -26,7 +26,7 @@ def is_admin(user) -> bool:
 
 
 def is_cadre(user) -> bool:
-    return is_admin(user) or (user.is_authenticated and user.posts.exists())
+    return is_admin(user) or (user.is_authenticated and bool(post_ids(user)))
 
 
 def is_volunteer(user) -> bool:
@@ -56,12 +56,21 @@ def posts_for(user) -> QuerySet[Post]:
     return Post.objects.filter(cadres=user)
 
 
+def post_ids(user) -> list[int]:
+    cached = getattr(user, "_wb_post_ids", None)
+    if cached is None:
+        cached = list(posts_for(user).values_list("id", flat=True))
+        user._wb_post_ids = cached
+    return cached
+
+
 def requests_for(user) -> QuerySet[Request]:
     """Every request this user may read: their posts' (cadre), all (admin), their tasks (volunteer)."""
     if is_admin(user):
         return Request.objects.all()
     if is_cadre(user):
-        return Request.objects.filter(post__cadres=user)
+        # Literal post ids (not a join through the cadres table) so the (post, state, received_at) index is used.
+        return Request.objects.filter(post_id__in=post_ids(user))
     if is_volunteer(user):
         return Request.objects.filter(assignee=user)
     return Request.objects.none()

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -65,7 +66,8 @@ def decorate(rows, now):
 def inbox(request):
     now = timezone.now()
     qs, form = listing.filtered(request.user, request.GET)
-    qs = listing.inbox_order(qs, now).select_related("post", "assignee")
+    qs = listing.inbox_order(qs, now, form.cleaned_data.get("state", "") if form.is_valid() else "").select_related(
+        "post", "assignee")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = decorate(list(page.object_list), now)
     seen = request.session.get("inbox_seen_id", 0)
@@ -76,7 +78,7 @@ def inbox(request):
     params = request.GET.copy()
     params.pop("page", None)
     return render(request, "workbench/inbox.html", {
-        "form": form, "page": page, "rows": rows, "latest": latest, "query": params.urlencode(),
+        "request_base": reverse("workbench:request", args=[0])[:-2], "form": form, "sel": {k: request.GET.get(k, "") for k in form.fields}, "page": page, "rows": rows, "latest": latest, "query": params.urlencode(),
         "overdue_count": roles.requests_for(request.user).filter(limits.overdue_q(now)).count(),
     })
 
