@@ -46,6 +46,8 @@ def _wire_voice(services: Services) -> None:
     services.recognizer = VoskRecognizer(cfg.model_dir)
     if v["enabled"]:
         services.recognizer.start_loading()
+    else:
+        services.recognizer.error = "语音识别已关闭。"
 
     def voice_health() -> dict:
         off = "语音识别已关闭（voice.enabled = false）"

@@ -125,3 +125,30 @@ def test_without_a_microphone_the_screen_says_so_and_offers_touch(ui, monkeypatc
     assert ui.app.sm.current == "categories"
     health = ui.app.services.voice_health()
     assert set(health) == {"microphone", "model", "tts"} and health["microphone"] != "ok"
+
+
+class SlowModel(TranscriptRecognizer):
+    """A recogniser whose model is still loading in the background."""
+
+    ready = False
+    error = None
+
+    @property
+    def health(self):
+        return "ok" if self.ready else "语音模型正在加载，请稍等。"
+
+
+def test_while_the_model_loads_touch_works_and_the_screen_turns_ready(ui, spoken_wav, monkeypatch):
+    rec = SlowModel()
+    monkeypatch.setattr(ui.app.services, "microphone", FileMicrophone(spoken_wav), raising=False)
+    monkeypatch.setattr(ui.app.services, "recognizer", rec, raising=False)
+    find.tap(ui, "按住说话")
+    screen = ui.app.sm.get_screen("voice")
+    assert screen.state == "loading" and "点这里选择" in find.texts(screen)
+    rec.ready = True                 # the background load finishes
+    for _ in range(100):
+        ui.pump(0.05)
+        if screen.state == "ready":
+            break
+    assert screen.state == "ready"
+    assert ui.app.services.speaker.last.startswith("请按住下面的大按钮")
