@@ -133,12 +133,28 @@ class VoiceScreen(KioskScreen):
         from voice.listen import Heard, listen
 
         try:
-            heard = listen(mic, rec, max_s=v["max_utterance_s"], end_silence_s=v["end_silence_s"], stop=stop,
-                           speaking=lambda: speaker.speaking)
+            grammar = self._answer_grammar(rec) if asking == "confirm" else None
+            heard = listen(mic, rec, grammar=grammar, max_s=v["max_utterance_s"], end_silence_s=v["end_silence_s"],
+                           stop=stop, speaking=lambda: speaker.speaking)
         except Exception as exc:  # noqa: BLE001 - a microphone that vanished mid-way: say so, keep the screen
             log.warning("listening failed: %s", exc)
             heard = Heard("", "error", 0.0, 0.0)
         Clock.schedule_once(lambda _dt: self._heard(heard, asking, stop))
+
+    def _answer_grammar(self, rec):
+        """Answers to 您是要…吗 are few: 是/不是/回首页… or another request. A grammar of those words
+        makes a short 是 hard to mishear; only with a model that has [unk] for everything else."""
+        if not hasattr(rec, "grammar") or not rec.ready:
+            return None
+        cached = getattr(self, "_grammar", None)
+        if cached is None or cached[0] is not rec:
+            from voice.intents import load_dialogue
+
+            words = [w for ws in load_dialogue()["dialogue"].values() for w in ws]
+            words += [p for c in self._services().catalog.categories for p in c.phrases]
+            g = rec.grammar(words)
+            self._grammar = cached = (rec, g if g.has_unk else None)
+        return cached[1]
 
     # -- understanding -------------------------------------------------------
     def matcher(self):

@@ -38,7 +38,8 @@ def listen(mic, recognizer, *, grammar=None, max_s: float = 10.0, end_silence_s:
            speaking: Callable[[], bool] = lambda: False) -> Heard:
     stop = stop or threading.Event()
     session = recognizer.session(grammar)
-    resample = Resampler(mic.rate, recognizer.rate)
+    rate = mic.rate          # read once: a real device answers by querying PortAudio
+    resample = Resampler(rate, recognizer.rate)
     pre: deque[bytes] = deque(maxlen=max(1, int(PRE_ROLL_S / 0.1)))
     noise = 0.0
     started = None          # seconds of audio heard when speech began
@@ -48,7 +49,7 @@ def listen(mic, recognizer, *, grammar=None, max_s: float = 10.0, end_silence_s:
         if speaking():
             pre.clear()     # the kiosk's own voice: not the resident
             continue
-        dur = len(chunk) / 2 / mic.rate
+        dur = len(chunk) / 2 / rate
         heard_s += dur
         level = rms(chunk)
         pcm = resample(chunk)
