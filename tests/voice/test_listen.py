@@ -107,3 +107,12 @@ def test_resampler_keeps_speech_band_and_removes_aliases(src):
 def _chunks(pcm: bytes, rate: int, block_s: float = 0.1):
     step = int(rate * block_s) * 2
     return [pcm[i:i + step] for i in range(0, len(pcm), step)]
+
+
+def test_microphone_test_for_the_admin_screen(speech):
+    from voice.microphone import SoundDeviceMicrophone, microphone_test
+
+    assert microphone_test(FileMicrophone(speech["short"])) == "ok"
+    assert microphone_test(FileMicrophone(speech["silence"], noise=0, tail_s=0.5)).startswith("话筒没有声音")
+    missing = microphone_test(SoundDeviceMicrophone("no such microphone"))
+    assert missing.startswith("没有找到麦克风") and "请用手点屏幕" in missing
