@@ -100,6 +100,16 @@ def test_kiosk_request_assigned_resolved_and_kiosk_hears_it(server, kiosk, brows
     assert other["receipt"] in rows.nth(0).inner_text()      # gas is urgent: listed first
     shot(page, artefacts, "03-inbox")
 
+    # A new request arrives while the inbox is open: the page announces it, then reloads by itself.
+    late = kiosk("submit", "--category", "message", "--name", "孙阿姨", "--room", "202", "--phone", "13700000000")
+    assert kiosk("sync", "--once")["sent"] == 1
+    with page.expect_event("load", timeout=30_000):
+        page.evaluate("inboxCheck()")
+        page.wait_for_selector("#arrivals:not([hidden])")
+        assert "新到 1 件诉求" in page.inner_text("#arrivals")
+        shot(page, artefacts, "03b-inbox-new-arrival")
+    assert late["receipt"] in page.locator("tr.new").first.inner_text()
+
     page.click(f"text={receipt}")
     page.wait_for_url("**/w/requests/*/")
     detail = page.inner_text("main")
@@ -158,3 +168,4 @@ def test_kiosk_request_assigned_resolved_and_kiosk_hears_it(server, kiosk, brows
     assert st["public_note"].startswith("您的诉求已经办好了")
     stored = {r["receipt"]: r for r in server.cli_json("requests")}
     assert stored[receipt]["state"] == "resolved" and stored[other["receipt"]]["state"] == "received"
+    assert stored[late["receipt"]]["state"] == "received"
