@@ -62,6 +62,8 @@ def listen(args) -> int:
         phrases = list(args.grammar or []) + (
             [p for c in default_catalog().categories for p in c.phrases] if args.catalog_grammar else [])
         g = rec.grammar(phrases)
+        if not g.sentences:
+            raise _fail(f"模型不认识这 {len(phrases)} 个短语里的任何一个词（模型的语言不对？）")
         grammar, out["dropped_words"], out["model_has_unk"] = g, g.dropped, g.has_unk
     v = cfg["voice"]
     heard = listen_once(mic, rec, grammar=grammar, max_s=v["max_utterance_s"], end_silence_s=v["end_silence_s"])

@@ -154,6 +154,8 @@ class VoskRecognizer:
             rec = vosk.KaldiRecognizer(self.model, self.rate)
         else:
             sentences = grammar.sentences if isinstance(grammar, Grammar) else self.grammar(grammar).sentences
+            if not sentences:   # Vosk crashes on an empty grammar
+                raise ValueError("语法里没有一个词是这个模型认识的（模型的语言不对？）")
             # ensure_ascii=False: Vosk does not decode \\u escapes and would drop every Chinese word
             rec = vosk.KaldiRecognizer(self.model, self.rate, json.dumps(sentences, ensure_ascii=False))
         return VoskSession(rec)

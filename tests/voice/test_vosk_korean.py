@@ -97,3 +97,9 @@ def test_kiosk_listen_cli(ko, tmp_path, capsys):
     assert main(["--config", str(cfg), "listen", "--wav", str(wav)]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "kiosk model install" in err[0]
+    # a grammar the model knows nothing of (the Chinese catalog on the Korean model): refused, not a crash
+    assert main(["--config", str(cfg), "listen", "--wav", str(wav), "--model", str(ko_model_dir()),
+                 "--catalog-grammar"]) == 1
+    assert "模型的语言不对" in capsys.readouterr().err
+    with pytest.raises(ValueError):
+        ko.session(["天然气"])
