@@ -56,6 +56,11 @@ def mm(millimetres: float) -> float:
     return millimetres / 25.4 * REF_PPI
 
 
+def is_compact(window_height: float, scale: float) -> bool:
+    """Less than 900 reference px of height (a 15.6" screen has 785): layouts put pictographs beside words."""
+    return window_height / scale < 900
+
+
 def rgba(hex_colour: str, alpha: float = 1.0) -> tuple[float, float, float, float]:
     h = hex_colour.lstrip("#")
     return (int(h[0:2], 16) / 255, int(h[2:4], 16) / 255, int(h[4:6], 16) / 255, alpha)

@@ -36,9 +36,16 @@ class CategoriesScreen(KioskScreen):
         page = all_pages[min(self.page, len(all_pages) - 1)]
         grid.cols = grid_cols(len(page))
         for cat in page:
+            grid.add_widget(self._tile(cat))
+
+    def _tile(self, cat) -> Tile:
+        """Tiles are made once and reused: drawing their words again is most of a tap's cost."""
+        cache = self.__dict__.setdefault("_tiles", {})
+        if cat.id not in cache:
             tile = Tile(icon=cat.icon, text=cat.label, colour=theme.rgba(cat.colour), text_size_ref=64)
             tile.bind(on_release=lambda _t, cid=cat.id: App.get_running_app().start_request(cid))
-            grid.add_widget(tile)
+            cache[cat.id] = tile
+        return cache[cat.id]
 
     def turn(self, step: int) -> None:
         self.page = max(0, min(self.page_count - 1, self.page + step))

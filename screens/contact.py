@@ -43,9 +43,9 @@ class ContactScreen(KioskScreen):
     trail = ListProperty([])   # steps taken, for 返回
 
     def on_pre_enter(self, *_):
-        app = App.get_running_app()
-        if app.sm.current != "contact" and not self.trail or app.history[-1:] == ["categories"] or \
-                app.history[-1:] == ["voice"]:
+        # A new request starts at the first question; only 返回修改 from confirm comes back to where it was.
+        came_from = getattr(self.manager.transition.screen_out, "name", None)
+        if came_from != "confirm":
             self.restart()
         self.show()
 
@@ -83,11 +83,18 @@ class ContactScreen(KioskScreen):
         self.page = min(self.page, self.page_count - 1)
         page = all_pages[self.page]
         grid.cols = max(1, grid_cols(len(page)))
-        colour = theme.rgba(theme.PRIMARY)
         for value, label, icon in page:
-            tile = Tile(icon=icon, text=label, colour=colour, text_size_ref=72)
-            tile.bind(on_release=lambda _t, v=value: self.pick(v))
-            grid.add_widget(tile)
+            grid.add_widget(self._tile(value, label, icon))
+
+    def _tile(self, value: str, label: str, icon: str) -> Tile:
+        """Tiles are made once and reused: drawing their words again is most of a tap's cost."""
+        cache = self.__dict__.setdefault("_tiles", {})
+        key = (self.step, value, label)
+        if key not in cache:
+            tile = Tile(icon=icon, text=label, colour=theme.rgba(theme.PRIMARY), text_size_ref=72)
+            tile.bind(on_release=lambda _t, s=self.step, v=value: self.pick(v) if self.step == s else None)
+            cache[key] = tile
+        return cache[key]
 
     # -- moving between steps ------------------------------------------------
     def _goto(self, step: str) -> None:

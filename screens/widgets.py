@@ -69,6 +69,7 @@ class Tile(DebouncedButtonBehavior, BoxLayout):
     text = StringProperty("")
     colour = ListProperty([0.12, 0.23, 0.54, 1])
     text_size_ref = NumericProperty(60)
+    icon_size_ref = NumericProperty(96)   # Symbola draws about 1.27 x its size tall
 
 
 class BigButton(DebouncedButtonBehavior, BoxLayout):
