@@ -50,7 +50,7 @@ def listen(args) -> int:
     try:
         mic = FileMicrophone(args.wav)
     except (OSError, ValueError) as exc:
-        raise _fail(f"{args.wav}: {exc.strerror if isinstance(exc, OSError) else exc}") from None
+        raise _fail(f"{args.wav}: 找不到或打不开（{exc.strerror}）" if isinstance(exc, OSError) else str(exc)) from None
     rec = VoskRecognizer(Path(args.model) if args.model else cfg.model_dir)
     if not rec.wait():
         raise _fail(rec.health)
@@ -124,7 +124,7 @@ def model_install(args) -> int:
         kw["url"] = args.url
     if args.sha256 or args.size:
         if not (args.sha256 and args.size):
-            raise _fail("--sha256 and --size go together")
+            raise _fail("--sha256 和 --size 要一起给")
         kw.update(sha256=args.sha256.lower(), size=args.size)
     try:
         result = mi.install(cfg.model_dir, from_file=Path(args.from_file) if args.from_file else None,

@@ -93,11 +93,11 @@ class FileMicrophone:
         try:
             with wave.open(str(path), "rb") as w:
                 if w.getnchannels() != 1 or w.getsampwidth() != 2:
-                    raise ValueError(f"{path}: need a mono 16-bit WAV file")
+                    raise ValueError(f"{path}: 需要单声道 16 位的 WAV 文件")
                 self._rate = w.getframerate()
                 self._pcm = w.readframes(w.getnframes())
         except (wave.Error, EOFError) as exc:
-            raise ValueError(f"{path}: not a WAV file ({exc})") from None
+            raise ValueError(f"{path}: 不是 WAV 文件（{str(exc) or '文件太短'}）") from None
         self.path = Path(path)
 
     @property

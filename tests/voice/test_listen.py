@@ -116,3 +116,13 @@ def test_microphone_test_for_the_admin_screen(speech):
     assert microphone_test(FileMicrophone(speech["silence"], noise=0, tail_s=0.5)).startswith("话筒没有声音")
     missing = microphone_test(SoundDeviceMicrophone("no such microphone"))
     assert missing.startswith("没有找到麦克风") and "请用手点屏幕" in missing
+
+
+def test_kiosk_listen_refuses_bad_files_in_one_line(tmp_path, capsys):
+    from kiosk.cli import main
+
+    (tmp_path / "bad.wav").write_text("hello")
+    for name in ("bad.wav", "missing.wav"):
+        assert main(["listen", "--wav", str(tmp_path / name)]) == 1
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("kiosk: error:")
