@@ -114,14 +114,19 @@ def fast_insert(model, rows: list[dict]) -> None:
         cur.executemany(sql, params)
 
 
+def live(post_id: int):
+    """The post's requests whose receipt codes are taken (see the constraint in server/core/models.py)."""
+    return Request.objects.filter(post_id=post_id, personal_data_purged_at__isnull=True)
+
+
 def free_receipt(post_id: int, post_code: str, avoid: set[str] = frozenset()) -> str:
     """A receipt number nobody at this post holds. Two kiosks of one post cannot ask each other, so on a
     clash the server renumbers the later request; the resident's code still finds it (issued_receipt)."""
     for _ in range(50):
         code = protocol.receipt(post_code, random.randrange(10_000))
-        if code not in avoid and not Request.objects.filter(post_id=post_id, receipt=code).exists():
+        if code not in avoid and not live(post_id).filter(receipt=code).exists():
             return code
-    taken = set(Request.objects.filter(post_id=post_id).values_list("receipt", flat=True)) | set(avoid)
+    taken = set(live(post_id).values_list("receipt", flat=True)) | set(avoid)
     free = [n for n in range(10_000) if protocol.receipt(post_code, n) not in taken]
     if not free:
         raise ReceiptsExhausted(post_code)
@@ -154,11 +159,12 @@ def handle_request(kiosk: Kiosk, item: dict) -> dict:
         existing = Request.objects.filter(uuid=uid).first()
         if existing is not None:
             return _seen(uid, existing, digest)
-        if Request.objects.filter(post_id=kiosk.post_id, receipt=receipt).exists():
+        if live(kiosk.post_id).filter(receipt=receipt).exists():
             try:
                 receipt = free_receipt(kiosk.post_id, kiosk.post.code)
             except ReceiptsExhausted:
-                return rejected(f"all 10000 receipt codes of post {kiosk.post.code} are in use", None, uid)
+                return rejected(f"all 10000 receipt codes of post {kiosk.post.code} are held by requests not yet "
+                                "purged (purging closed ones frees their codes)", None, uid)
         now = timezone.now()
         try:
             with transaction.atomic():
@@ -191,7 +197,7 @@ def handle_requests(kiosk: Kiosk, items: list[dict]) -> list[dict | None]:
             results[i] = _seen(uid, r, protocol.content_hash(items[i]))
     if fresh:
         wanted = {items[i]["receipt"] for i in fresh.values()}
-        taken = set(Request.objects.filter(post_id=kiosk.post_id, receipt__in=wanted).values_list("receipt", flat=True))
+        taken = set(live(kiosk.post_id).filter(receipt__in=wanted).values_list("receipt", flat=True))
         now = timezone.now()
         rows, used = [], []
         for i in fresh.values():

@@ -125,7 +125,11 @@ class Request(models.Model):
 
     class Meta:
         ordering = ["-received_at"]
-        constraints = [models.UniqueConstraint(fields=["post", "receipt"], name="receipt_unique_per_post")]
+        # A receipt is unique among the post's requests that still hold personal data. Once a closed request
+        # is purged (retention, server.workbench.purge) its code is free again: 4 digits would otherwise cap
+        # a post at 10,000 requests for ever. Purged requests never reopen, so a live code never clashes.
+        constraints = [models.UniqueConstraint(fields=["post", "receipt"], name="receipt_unique_per_post",
+                                               condition=models.Q(personal_data_purged_at__isnull=True))]
         indexes = [models.Index(fields=["post", "state", "-received_at"], name="inbox_idx")]
 
     def __str__(self) -> str:

@@ -199,3 +199,30 @@ def test_concurrent_duplicates_store_one_record(kiosk):
     assert not errors, errors
     assert statuses.count("created") == 20 and statuses.count("duplicate") == 7 * 20
     assert Request.objects.count() == 20 and RequestEvent.objects.count() == 20
+
+
+def test_a_purged_requests_code_is_free_again_and_the_page_shows_the_newest(kiosk):
+    k, token = kiosk
+    old = item(receipt="WJZ1-0427")
+    submit(token, [old])
+    Request.objects.filter(uuid=old["uuid"]).update(state="resolved", personal_data_purged_at="2026-11-28T00:00:00Z",
+                                                    contact_name="", room="")
+    new = item(receipt="WJZ1-0427", category="shopping")
+    res = submit(token, [new]).json()["results"][0]
+    assert (res["status"], res["receipt"]) == ("created", "WJZ1-0427")   # not renumbered
+    page = Client().get("/r/WJZ1-0427").content.decode()
+    assert "代买物品" in page and "社区已收到" in page
+
+
+def test_a_post_whose_codes_are_all_held_rejects_with_the_reason_and_loses_nothing(kiosk):
+    k, token = kiosk
+    from django.utils import timezone
+
+    now = timezone.now()
+    kinds.fast_insert(Request, [{"uuid": uuid.uuid4(), "receipt": protocol.receipt("WJZ1", n), "post_id": k.post_id,
+                                 "category": "message", "content_hash": "x", "kiosk_created_at": now,
+                                 "received_at": now, "updated_at": now} for n in range(10_000)])
+    it = item(receipt="WJZ1-0001")
+    res = submit(token, [it]).json()["results"][0]
+    assert res["status"] == "rejected" and "10000" in res["reason"] and res["uuid"] == it["uuid"]
+    assert Request.objects.count() == 10_000
