@@ -35,6 +35,7 @@ class Server:
     def __init__(self):
         self.body = b""
         self.cut_after: int | None = None
+        self.ignore_range = False
         self.ranges: list[str | None] = []
         outer = self
 
@@ -45,6 +46,8 @@ class Server:
             def do_GET(self):
                 rng = self.headers.get("Range")
                 outer.ranges.append(rng)
+                if outer.ignore_range:
+                    rng = None
                 start = int(rng.split("=")[1].split("-")[0]) if rng else 0
                 data = outer.body[start:]
                 self.send_response(206 if rng else 200)
@@ -167,3 +170,13 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
     assert main(["--config", str(cfg), "model", "install", "--from", str(tmp_path / "fake.zip")]) == 1
     assert "43898754" in capsys.readouterr().err
     assert mi.SIZE == 43_898_754 and mi.SHA256.startswith("3af8b0e7")
+
+
+def test_a_server_that_ignores_range_restarts_the_download(server, tmp_path):
+    server.body = make_archive()
+    model = tmp_path / "vosk-model-small-cn-0.22"
+    part = tmp_path / ".vosk-model-small-cn-0.22.zip.part"
+    part.write_bytes(b"stale bytes from another file")
+    server.ignore_range = True          # answers 200 with the whole file
+    result = mi.install(model, url=server.url, **spec(server.body))
+    assert result["installed"] and server.ranges == ["bytes=29-"] and not part.exists()
