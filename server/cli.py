@@ -86,9 +86,12 @@ def cmd_revoke_kiosk(args) -> int:
 
     from server.core.models import Kiosk
 
-    kiosk = Kiosk.objects.select_related("post").filter(name=args.name).first()
-    if kiosk is None:
+    found = list(Kiosk.objects.select_related("post").filter(name=args.name)[:2])
+    if not found:
         raise CommandError(f"no kiosk named {args.name!r} (see: community-server kiosks)")
+    if len(found) > 1:
+        raise CommandError(f"several kiosks are named {args.name!r}; rename one in the admin first")
+    kiosk = found[0]
     if kiosk.revoked_at is None:
         kiosk.revoked_at = timezone.now()
         kiosk.save(update_fields=["revoked_at"])
