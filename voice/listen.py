@@ -45,7 +45,8 @@ def listen(mic, recognizer, *, grammar=None, max_s: float = 10.0, end_silence_s:
     started = None          # seconds of audio heard when speech began
     heard_s = silent_s = 0.0
     reason = "no_speech"
-    for chunk in mic.chunks(stop):
+    chunks = mic.chunks(stop)
+    for chunk in chunks:
         if speaking():
             pre.clear()     # the kiosk's own voice: not the resident
             continue
@@ -75,10 +76,11 @@ def listen(mic, recognizer, *, grammar=None, max_s: float = 10.0, end_silence_s:
             break
     else:
         reason = "released" if started is not None else "no_speech"
+    stop.set()
+    if hasattr(chunks, "close"):
+        chunks.close()      # closes a live input stream now, not when the generator is collected
     if started is None:
-        stop.set()
         return Heard("", "no_speech", 0.0, 0.0)
-    stop.set()              # closes a live input stream
     t0 = time.monotonic()
     text = session.final()
     return Heard(text, reason, heard_s - started, time.monotonic() - t0)
