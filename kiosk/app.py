@@ -100,10 +100,11 @@ class KioskApp(App):
         self._rescale()
         Window.bind(size=self._rescale)
         self.sm = ScreenManager(transition=NoTransition())
-        for name, module, cls in SCREENS:
-            screen = getattr(importlib.import_module(module), cls)(name=name)
-            screen.bind(on_enter=self._on_screen_enter)
-            self.sm.add_widget(screen)
+        # Home first; the other screens are built one per frame after home is drawn (cold start, DESIGN §7),
+        # or at once when something asks for one (screen()).
+        self._unbuilt = {name: (module, cls) for name, module, cls in SCREENS[1:]}
+        self._add_screen(*SCREENS[0])
+        Clock.schedule_once(self._build_next, 0)
         from screens.idle import IdleOverlay
 
         self.idle_overlay = IdleOverlay()
@@ -111,6 +112,28 @@ class KioskApp(App):
         Clock.schedule_interval(self._tick, 1)
         Window.bind(on_touch_down=self._window_touch_down, on_touch_up=self._window_touch_up)
         return self.sm
+
+    def _add_screen(self, name: str, module: str, cls: str):
+        screen = getattr(importlib.import_module(module), cls)(name=name)
+        screen.bind(on_enter=self._on_screen_enter)
+        self.sm.add_widget(screen)
+        return screen
+
+    def _build_next(self, *_):
+        if self._unbuilt:
+            name = next(iter(self._unbuilt))
+            self._add_screen(name, *self._unbuilt.pop(name))
+            Clock.schedule_once(self._build_next, 0)
+
+    def screen(self, name: str):
+        """The screen called `name`, built now if it was not yet."""
+        if name in self._unbuilt:
+            return self._add_screen(name, *self._unbuilt.pop(name))
+        return self.sm.get_screen(name)
+
+    def build_all_screens(self) -> None:
+        while self._unbuilt:
+            self._build_next()
 
     def _tick(self, *_):
         now = datetime.now(self.tz).timetuple()
@@ -188,7 +211,7 @@ class KioskApp(App):
     # -- admin -------------------------------------------------------------
     def open_admin(self) -> None:
         self._admin_event = None
-        if "admin" in self.sm.screen_names:
+        if "admin" in self.sm.screen_names or "admin" in self._unbuilt:
             self.go("admin")
 
     # -- navigation --------------------------------------------------------
@@ -199,6 +222,7 @@ class KioskApp(App):
 
     def go(self, name: str) -> None:
         if name != self.sm.current:
+            self.screen(name)
             self.history.append(self.sm.current)
             self.sm.current = name
 

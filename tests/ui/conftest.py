@@ -16,6 +16,7 @@ def kiosk_app(tmp_path_factory):
                          "server": {"url": f"http://127.0.0.1:{free_port()}", "public_url": "http://192.168.1.20:8700"}},
                         "test config", data / "kiosk.toml")
     h = start_app(cfg, RecordingSpeaker())
+    h.app.build_all_screens()   # the App builds screens after home is drawn; tests reach for any at once
     yield h
     h.app.stop()
 
