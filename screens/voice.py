@@ -191,6 +191,13 @@ class VoiceScreen(KioskScreen):
             self._show("confirm", TEXTS["confirm"].format(label=label), TEXTS["heard"].format(text=text))
             app.say(TEXTS["confirm_say"].format(label=label))
             return
+        if asking == "request" and text:
+            # no request, but a way around the kiosk: 回首页 / 查进度 / 我要求助 said instead of tapped
+            where = self.matcher().match_dialogue(text)
+            if where == "home":
+                return app.home()
+            if where in ("status", "help"):
+                return app.choose(where)
         if asking == "confirm" and self._intent:
             # neither yes nor no nor another request: ask the same question again
             return app.say(TEXTS["confirm_say"].format(label=self._label()))

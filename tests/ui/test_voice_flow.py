@@ -152,3 +152,13 @@ def test_while_the_model_loads_touch_works_and_the_screen_turns_ready(ui, spoken
             break
     assert screen.state == "ready"
     assert ui.app.services.speaker.last.startswith("请按住下面的大按钮")
+
+
+def test_saying_where_to_go_instead_of_a_request(ui, voice):
+    speak(ui, voice, "查 进度")
+    assert ui.app.sm.current == "status"
+    ui.app.home()
+    ui.pump(0.1)
+    find.tap(ui, "按住说话")
+    speak(ui, voice, "回 首页")
+    assert ui.app.sm.current == "home"
