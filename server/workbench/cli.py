@@ -84,7 +84,35 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_grant(args) -> int:
+    from server.cli import CommandError, setup_django
+    setup_django()
+    from django.contrib.auth.models import Group, User
+
+    from server.workbench import roles
+
+    user = User.objects.filter(username=args.username).first()
+    if user is None:
+        raise CommandError(f"no user {args.username!r} (create it with: community-server add-user --username NAME)")
+    group = Group.objects.get_or_create(name={"admin": roles.ADMIN_GROUP, "teacher": roles.TEACHER_GROUP}[args.role])[0]
+    if args.revoke:
+        user.groups.remove(group)
+    else:
+        user.groups.add(group)
+    data = {"username": user.username, "role": args.role, "granted": not args.revoke}
+    print(json.dumps(data, ensure_ascii=False) if args.json else
+          f"{user.username} {'不再是' if args.revoke else '现在是'}{roles.ROLE_LABELS[args.role]}")
+    return 0
+
+
 def register(sub) -> None:
+    p = sub.add_parser("grant", help="make a user community admin (all posts) or teacher; --revoke to undo")
+    p.add_argument("--username", required=True)
+    p.add_argument("--role", required=True, choices=("admin", "teacher"))
+    p.add_argument("--revoke", action="store_true")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_grant)
+
     p = sub.add_parser("purge", help="blank personal data of requests closed longer than the retention period")
     p.add_argument("--days", type=int, help="retention period in days (default: $COMMUNITY_RETENTION_DAYS or 180)")
     p.add_argument("--dry-run", action="store_true", help="only count what is due")

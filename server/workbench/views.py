@@ -183,6 +183,8 @@ def tasks(request):
         r.allowed = actions.allowed_actions(r, request.user)
     done = decorate(list(mine.filter(state__in=[State.RESOLVED, State.FOLLOWED_UP]).order_by("-resolved_at")[:10]),
                     now)
+    if open_rows:
+        audit.record(request.user, "view", None, f"任务列表（{len(open_rows)} 件，含居民电话住址）", request)
     return render(request, "workbench/tasks.html", {"open_rows": open_rows, "done": done})
 
 

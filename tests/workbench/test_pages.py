@@ -162,3 +162,19 @@ def test_daily_list_metrics_kiosks_topics_volunteers_audit(world):
     assert "钱师傅" in c.get("/w/volunteers/").content.decode()
     assert c.get("/w/audit/").status_code == 404
     assert "查看" in client_for(world["admin"]).get("/w/audit/").content.decode()
+
+
+def test_roles_home_pages(world):
+    from django.contrib.auth.models import User
+
+    from server.workbench import roles
+    teacher = User.objects.create_user("teacher", password="teach-pass-1")
+    roles.make_teacher(teacher)
+    assert roles.role(teacher) == "teacher"
+    page = client_for(teacher).get("/")
+    assert page.status_code == 200 and "手机课堂" in page.content.decode()
+    assert client_for(teacher).get(f"/w/requests/{world['ra'].pk}/").status_code == 404
+    assert client_for(world["cadre_a"]).get("/").url == "/w/inbox/"
+    boss = User.objects.create_user("boss", password="boss-pass-1")
+    roles.make_admin(boss)
+    assert client_for(boss).get(f"/w/requests/{world['rb'].pk}/").status_code == 200
