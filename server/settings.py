@@ -45,7 +45,9 @@ def database_from_url(url: str) -> dict:
     if u.scheme in ("postgres", "postgresql"):
         return {"ENGINE": "django.db.backends.postgresql", "NAME": unquote(u.path.lstrip("/")),
                 "USER": unquote(u.username or ""), "PASSWORD": unquote(u.password or ""),
-                "HOST": u.hostname or "", "PORT": str(u.port or ""), "CONN_MAX_AGE": 60}
+                "HOST": u.hostname or "", "PORT": str(u.port or ""), "CONN_MAX_AGE": 60,
+                # a restarted database must not cost each server thread one failed request
+                "CONN_HEALTH_CHECKS": True}
     raise ValueError(f"DATABASE_URL: unsupported scheme {u.scheme!r} (use sqlite:/// or postgresql://)")
 
 

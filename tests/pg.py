@@ -48,11 +48,22 @@ def start(root: Path, *, durable: bool = False) -> str:
     opts = f"-h 127.0.0.1 -p {port} -k {root}"
     if not durable:
         opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-    subprocess.run(_as_owner([str(bin_dir / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(root / "log"),
-                              "-w", "-t", "60", "start"]), check=True, capture_output=True, text=True)
+    (root / "opts").write_text(opts)
+    ctl(root, "start")
     subprocess.run(_as_owner([str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres",
                               "community"]), check=True, capture_output=True, text=True)
     return f"postgresql://postgres@127.0.0.1:{port}/community"
+
+
+def ctl(root: Path, action: str) -> None:
+    """Start or stop (immediately, like a crash) the cluster made by start(); its data stays."""
+    bin_dir = pg_bin()
+    cmd = [str(bin_dir / "pg_ctl"), "-D", str(root / "data"), "-w", "-t", "60"]
+    if action == "start":
+        cmd += ["-o", (root / "opts").read_text(), "-l", str(root / "log"), "start"]
+    else:
+        cmd += ["-m", "immediate", "stop"]
+    subprocess.run(_as_owner(cmd), check=True, capture_output=True, text=True)
 
 
 def create_database(url: str, name: str) -> str:

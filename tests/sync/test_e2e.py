@@ -292,3 +292,34 @@ def test_receipt_clash_between_two_kiosks_of_one_post(tmp_path, server):
     assert st["category"] == "home_repair" and st["state"] == "received"
     page = requests.get(f"{server.url}/r/{second['receipt']}?u={second['uuid']}", timeout=10)
     assert page.status_code == 200 and "上门维修" in page.text and "5-502" not in page.text
+
+
+def test_database_gone_under_the_server_nothing_lost(tmp_path):
+    """PostgreSQL crashes under a running server: the server answers errors (health 503), the kiosk keeps
+    every item; when the database is back the same server process takes them all, once."""
+    import tempfile
+    from pathlib import Path
+
+    from tests import pg
+
+    if pg.pg_bin() is None:
+        pytest.skip("PostgreSQL is not installed (scripts/setup --test installs it)")
+    root = Path(tempfile.mkdtemp(prefix="e2e-pgdown-"))
+    srv = RealServer(tmp_path / "srv", pg.start(root))
+    try:
+        srv.token = srv.setup_post_and_kiosk()
+        srv.start()
+        s = kiosk_services(tmp_path, srv.url, srv.token)
+        made = queue(s, 30, random.Random(9))
+        pg.ctl(root, "stop")
+        client = SyncClient(s.outbox, srv.url, srv.token, timeout=5)
+        out = client.run_once()
+        assert out["error"].startswith("服务器出错") and out["pending"] == 30
+        assert requests.get(srv.url + "/healthz", timeout=10).status_code == 503
+        pg.ctl(root, "start")
+        out = client.run_once()
+        assert (out["error"], out["sent"], out["pending"]) == ("", 30, 0)
+        assert_exactly_once(srv, made)
+    finally:
+        srv.stop()
+        pg.stop(root)
