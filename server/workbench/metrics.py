@@ -70,8 +70,8 @@ class Tally:
 def compute(qs, *, months: int, now) -> dict:
     tz = timezone.get_current_timezone()
     local = now.astimezone(tz)
-    first = (local.replace(day=1, hour=0, minute=0, second=0, microsecond=0) - timedelta(days=31 * (months - 1)))
-    first = first.replace(day=1)
+    index = local.year * 12 + local.month - 1 - (months - 1)      # months counted from year 0
+    first = local.replace(year=index // 12, month=index % 12 + 1, day=1, hour=0, minute=0, second=0, microsecond=0)
     cats = {c.id: c.label for c in default_catalog().categories}
     overall = Tally("全部")
     by_post: dict[str, Tally] = {}

@@ -222,7 +222,9 @@ def volunteer_edit(request, pk: int | None = None):
             user.save()
             v.user = user
             v.save()
+            hidden = set(vol.posts.exclude(pk__in=posts).values_list("pk", flat=True)) if vol else set()
             form.save_m2m()
+            v.posts.add(*hidden)   # posts this cadre cannot see stay as they were
             audit.record(request.user, "change", None, f"登记志愿者 {v.name}", request)
         messages.success(request, f"已保存志愿者：{v.name}")
         return redirect("workbench:volunteers")

@@ -178,3 +178,43 @@ def test_roles_home_pages(world):
     boss = User.objects.create_user("boss", password="boss-pass-1")
     roles.make_admin(boss)
     assert client_for(boss).get(f"/w/requests/{world['rb'].pk}/").status_code == 200
+
+
+def test_editing_a_shared_volunteer_keeps_the_other_posts(world):
+    vol, a, b = world["vol"], world["a"], world["b"]
+    vol.posts.add(b)
+    c = client_for(world["cadre_a"])
+    r = c.post(f"/w/volunteers/{vol.pk}/", {"name": "赵志愿", "kind": "volunteer", "skills": ["shopping", "sanitation"],
+                                            "posts": [a.pk], "username": "vol", "active": "on"})
+    assert r.status_code == 302
+    vol.refresh_from_db()
+    assert set(vol.posts.all()) == {a, b} and vol.skills == ["shopping", "sanitation"]
+    assert vol.user.check_password("pass-word-vol")       # empty password field leaves it unchanged
+    assert client_for(world["cadre_b"]).get(f"/w/volunteers/{vol.pk}/").status_code == 200
+    other = world["cadre_b"]
+    world["b"].volunteers.remove(vol)
+    assert client_for(other).get(f"/w/volunteers/{vol.pk}/").status_code == 404
+
+
+def test_metrics_rates_and_medians(world):
+    from server.core.models import Request
+    from server.workbench import metrics
+    a = world["a"]
+    now = timezone.now()
+    t = now - timedelta(days=3)
+    make_request(a, "shopping", received_at=t, accepted_at=t + timedelta(hours=2), state=State.FOLLOWED_UP,
+                 resolved_at=t + timedelta(hours=10), satisfaction=5)
+    make_request(a, "gas_recharge", received_at=t, accepted_at=t + timedelta(hours=4), state=State.RESOLVED,
+                 resolved_at=t + timedelta(hours=20))                       # accepted late: 2 h limit
+    make_request(a, "shopping", received_at=t, state=State.REJECTED, accepted_at=None)
+    make_request(a, "sanitation", received_at=t, state=State.FOLLOWED_UP, accepted_at=t + timedelta(hours=1),
+                 resolved_at=t + timedelta(hours=30), satisfaction=2)
+    Request.objects.filter(pk=world["ra"].pk).delete()
+    d = metrics.compute(Request.objects.filter(post=a), months=3, now=now)
+    o = d["overall"]
+    assert o.total == 4
+    assert o.response_rate == 50.0          # 2 of 4 accepted in time
+    assert o.resolution_rate == 100.0       # 3 of 3 (the rejected one is not counted)
+    assert o.satisfaction_rate == 50.0      # one 5, one 2
+    assert o.median_accept_h == 2.0 and o.median_resolve_h == 20.0
+    assert len(d["by_month"]) == 3 and "<svg" in d["chart_rates"] and "<script" not in d["chart_rates"]
