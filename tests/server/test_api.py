@@ -226,3 +226,13 @@ def test_a_post_whose_codes_are_all_held_rejects_with_the_reason_and_loses_nothi
     res = submit(token, [it]).json()["results"][0]
     assert res["status"] == "rejected" and "10000" in res["reason"] and res["uuid"] == it["uuid"]
     assert Request.objects.count() == 10_000
+
+
+def test_malformed_items_are_rejected_one_by_one_not_a_server_error(kiosk):
+    _, token = kiosk
+    good = item(receipt="WJZ1-0005")
+    r = submit(token, [{"uuid": 5, "kind": "request"}, "just a string", None, {"kind": 7}, good])
+    assert r.status_code == 200
+    res = r.json()["results"]
+    assert [x["status"] for x in res] == ["rejected"] * 4 + ["created"]
+    assert res[0]["uuid"] == "5" and "uuid" in res[0]["fields"]
