@@ -41,6 +41,7 @@ class ClassScreen(KioskScreen):
         self.roster: list[dict] = []
         self.present: set[str] = set()
         self.new_learner: dict = {}
+        self.learned: set[str] = set()
 
     # -- helpers -------------------------------------------------------------
     @property
@@ -56,6 +57,10 @@ class ClassScreen(KioskScreen):
         return b
 
     def on_pre_enter(self, *_):
+        if self._svc.session is not None and self._svc.awaiting_results:
+            self.learned = {x["uuid"] for x in self._svc.present}   # everyone, until the teacher says otherwise
+            self.show("results")
+            return
         self.present = set()
         self.show("pin")
 
@@ -220,8 +225,43 @@ class ClassScreen(KioskScreen):
         self._svc.start_class(self.lesson_id, learners)
         app.go("lesson")
 
+    # -- results: who learned it ---------------------------------------------
+    def _show_results(self, body) -> None:
+        learners = self._svc.present
+        self.heading = f"谁学会了？（{len(self.learned)}/{len(learners)}人）点名字可以取消"
+        chunks = pages(learners, LEARNERS_PER_PAGE)
+        self.page_count = len(chunks)
+        self.page = min(self.page, self.page_count - 1)
+        body.cols = 3
+        for learner in chunks[self.page]:
+            ok = learner["uuid"] in self.learned
+            body.add_widget(self._button(("✔ " if ok else "") + learner["name"], lambda x=learner: self.toggle_learned(x),
+                                         colour=theme.OK if ok else theme.NAV))
+        body.add_widget(self._button("记下来，下课", self.finish, icon="✔", colour=theme.ACCENT))
+
+    def toggle_learned(self, learner: dict) -> None:
+        self.learned ^= {learner["uuid"]}
+        self.show("results", self.page)
+        App.get_running_app().say(learner["name"] + ("学会了" if learner["uuid"] in self.learned else "还要再学"))
+
+    def finish(self) -> None:
+        """One progress item per learner: finished or again; then the class is over."""
+        app = App.get_running_app()
+        svc = self._svc
+        learners = svc.present
+        svc.record("finished", [x for x in learners if x["uuid"] in self.learned])
+        svc.record("again", [x for x in learners if x["uuid"] not in self.learned])
+        n = len(self.learned)
+        svc.end_class()
+        svc.praise = f"记好了，{n}位学员学会了。下课啦，谢谢老师。"   # said first by the lesson list
+        app.home()
+        app.go("lessons")
+
     def back_step(self) -> bool:
         """返回 goes back one stage of class setup before leaving the screen."""
+        if self.stage == "results":   # back to the lesson's last page
+            self._svc.awaiting_results = False
+            return False
         previous = {"lesson": None, "roster": "lesson", "building": "roster", "unit": "building", "room": "unit"}
         target = previous.get(self.stage)
         if target:

@@ -151,6 +151,10 @@ class LessonScreen(KioskScreen):
     def learned(self, ok: bool) -> None:
         app = App.get_running_app()
         svc = lesson_service(app)
+        if ok and self.in_class:
+            svc.awaiting_results = True   # the class screen asks who learned it, learner by learner
+            app.go("class")
+            return
         svc.record("finished" if ok else "again")
         if ok:
             svc.praise = "真棒！您学会了。再学一课吧。"   # the lesson list says it first

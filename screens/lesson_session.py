@@ -31,6 +31,7 @@ class LessonService:
         self.present: list[dict] = []        # learners in the class: {uuid, name, building, unit, room}
         self._client = None
         self.praise = ""                     # said first on the lesson list after 学会了
+        self.awaiting_results = False        # class over: the teacher marks who learned it
 
     # -- server --------------------------------------------------------------
     @property
@@ -76,6 +77,7 @@ class LessonService:
         self.choose(lesson_id)
         self.session = {"uuid": str(uuid.uuid4()), "lesson_id": lesson_id, "started_at": _now()}
         self.present = [dict(x) for x in learners]
+        self.awaiting_results = False
         for learner in self.present:
             self._enqueue("attended", learner)
         return self.session
@@ -83,6 +85,7 @@ class LessonService:
     def end_class(self) -> None:
         self.session = None
         self.present = []
+        self.awaiting_results = False
 
     # -- progress ------------------------------------------------------------
     def record(self, outcome: str, learners: list[dict] | None = None) -> int:

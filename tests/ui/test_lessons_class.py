@@ -51,10 +51,17 @@ def test_class_session_by_touch_queues_attendance_and_progress(ui, artefacts):
     for _ in range(player.count):
         tap(ui, "下一步")
     tap(ui, "学会了")
+    assert ui.app.sm.current == "class" and screen.stage == "results" and "（2/2人）" in screen.heading
+    tap(ui, "✔ 1号楼1单元101室")          # the teacher: this one needs another go
+    assert "（1/2人）" in screen.heading
+    ui.screenshot(artefacts / "screens" / "class-results.png")
+    tap(ui, "记下来，下课")
+    ui.pump(0.1)
+    assert ui.app.sm.current == "lessons" and "1位学员学会了" in ui.app.services.speaker.last
     new = [i for i in _progress_items(ui) if i["uuid"] not in before]
     assert sorted((i["outcome"], i["learner"]["name"]) for i in new) == [
-        ("attended", "1号楼1单元101室"), ("attended", "3号楼2单元502室"),
-        ("finished", "1号楼1单元101室"), ("finished", "3号楼2单元502室")]
+        ("again", "1号楼1单元101室"), ("attended", "1号楼1单元101室"), ("attended", "3号楼2单元502室"),
+        ("finished", "3号楼2单元502室")]
     assert len({i["session"]["uuid"] for i in new}) == 1
     assert {i["lesson_id"] for i in new} == {"voice_message"}
 
