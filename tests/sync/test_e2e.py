@@ -131,15 +131,29 @@ def test_server_sigkilled_during_batches_many_times_exactly_once(tmp_path, serve
     made = queue(s, n, rnd)
     client = SyncClient(s.outbox, server.url, server.token, timeout=5, batch_size=20)
     kills = resent = 0
+
+    def kill_after(progress: int, extra_s: float, done: threading.Event) -> None:
+        """SIGKILL once `progress` more items were acknowledged, `extra_s` into the batches that follow:
+        tied to the traffic, not to the clock, so the kills land mid-drain on a fast machine too."""
+        start = s.outbox.counts()["pending"]
+        while not done.is_set() and server.proc.poll() is None:
+            if start - s.outbox.counts()["pending"] >= progress:
+                done.wait(extra_s)
+                server.kill()
+                return
+            done.wait(0.002)
+
     while s.outbox.counts()["pending"] and kills < max_kills:
         server.start()
-        killer = threading.Timer(rnd.uniform(0.05, 0.35), server.kill)
+        done = threading.Event()
+        killer = threading.Thread(target=kill_after, args=(rnd.randint(5, 60), rnd.uniform(0, 0.08), done))
         killer.start()
         while server.proc.poll() is None and s.outbox.counts()["pending"]:
             out = client.run_once()
             resent += out["duplicates"]   # stored by the server, but the kiosk never heard: sent again
             if out["error"]:
                 break
+        done.set()
         killer.join()
         kills += server.proc.returncode == -signal.SIGKILL
     server.start()
