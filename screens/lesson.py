@@ -28,7 +28,7 @@ PRACTICE_WORDS = {
     "new": "请用您的手机扫这个码",
     "scanned": "扫到了！请在手机上点“确认付款”",
     "done": "练习成功！您学会扫码付款了",
-    "expired": "练习码过期了，请点上一步再回来",
+    "expired": "练习码过期了，请点“再练一次”",
 }
 CONGRATULATE = "太好了！您用自己的手机付款成功了。这只是练习，没有花钱。请点下一步。"
 
@@ -55,6 +55,16 @@ class Caption(Label):
     pass
 
 
+class PracticeOver(BoxLayout):
+    """Where the used (or expired) practice code was: the outcome and 再练一次 for a fresh code."""
+
+    success = BooleanProperty(True)
+
+    def __init__(self, again, **kwargs):
+        super().__init__(**kwargs)
+        self.again = again
+
+
 class LessonScreen(KioskScreen):
     title = StringProperty("")
     step_text = StringProperty("")
@@ -65,6 +75,7 @@ class LessonScreen(KioskScreen):
     count = NumericProperty(1)
     at_end = BooleanProperty(False)
     in_class = BooleanProperty(False)
+    practice_over = BooleanProperty(False)   # done or expired: 再练一次 gets a fresh one-time code
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -166,9 +177,15 @@ class LessonScreen(KioskScreen):
             app.say("没关系，我们从头再来一遍。" + self.narration())
 
     # -- practice ------------------------------------------------------------
+    def practise_again(self) -> None:
+        self._stop_practice()
+        self._start_practice()
+
     def _start_practice(self) -> None:
         app = App.get_running_app()
         svc = lesson_service(app)
+        self.ids.right.clear_widgets()
+        self.practice_over = False
         self._practice_gen += 1
         gen = self._practice_gen
         self.status_text = PRACTICE_WORDS["waiting"]
@@ -213,6 +230,10 @@ class LessonScreen(KioskScreen):
         if state.startswith("error:"):
             return   # keep polling quietly; the network may come back
         self.status_text = PRACTICE_WORDS.get(state, "")
+        self.practice_over = state in ("done", "expired")
+        if self.practice_over:   # the code is used up: never leave it on screen to be scanned again
+            self.ids.right.clear_widgets()
+            self.ids.right.add_widget(PracticeOver(self.practise_again, success=state == "done"))
         if state == "scanned":
             app.say("扫到了！请在手机上点确认付款。")
         elif state == "done":
@@ -222,6 +243,7 @@ class LessonScreen(KioskScreen):
             app.say(self.status_text)
 
     def _stop_practice(self) -> None:
+        self.practice_over = False
         self._practice_gen += 1
         if self._watcher is not None:
             self._watcher.stop()

@@ -77,6 +77,11 @@ def test_practice_qr_is_scanned_paid_and_congratulated(on_server, server, artefa
     assert again.status_code == 410 and "已经用过了" in again.text
     items = [i for i in ui.app.services.outbox.due(1000, force=True) if i["kind"] == "lesson_progress"]
     assert any(i["outcome"] == "practice_ok" and i["lesson_id"] == "scan_pay" for i in items)
+    # 再练一次 (the next learner in a class): a fresh one-time code, not the used one.
+    tap(ui, "再练一次")
+    assert wait_for(ui, lambda: screen.status_text == "请用您的手机扫这个码")
+    fresh = decode_qr(ui.screenshot(artefacts / "lessons" / "scan_pay-practice-again.png"))
+    assert len(fresh) == 1 and fresh[0] != codes[0] and fresh[0].startswith(server.url + "/p/")
 
 
 def test_take_home_qr_opens_the_lesson_on_a_phone(on_server, server, artefacts):
