@@ -68,7 +68,13 @@ def inbox(request):
     qs, form = listing.filtered(request.user, request.GET)
     qs = listing.inbox_order(qs, now, form.cleaned_data.get("state", "") if form.is_valid() else "").select_related(
         "post", "assignee")
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    # One pass over the open requests gives the overdue banner and, for the default list, the page count.
+    counts = roles.requests_for(request.user).filter(state__in=OPEN_STATES).aggregate(
+        open=Count("id"), late=Count("id", filter=limits.overdue_q(now)))
+    paginator = Paginator(qs, PAGE_SIZE)
+    if not any(request.GET.get(k) for k in form.fields if k != "state") and request.GET.get("state", "open") == "open":
+        paginator.count = counts["open"]    # the same set: skip a second COUNT
+    page = paginator.get_page(request.GET.get("page"))
     rows = decorate(list(page.object_list), now)
     seen = request.session.get("inbox_seen_id", 0)
     for r in rows:
@@ -79,7 +85,7 @@ def inbox(request):
     params.pop("page", None)
     return render(request, "workbench/inbox.html", {
         "request_base": reverse("workbench:request", args=[0])[:-2], "form": form, "sel": {k: request.GET.get(k, "") for k in form.fields}, "page": page, "rows": rows, "latest": latest, "query": params.urlencode(),
-        "overdue_count": roles.requests_for(request.user).filter(limits.overdue_q(now)).count(),
+        "overdue_count": counts["late"],
     })
 
 
