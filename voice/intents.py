@@ -210,7 +210,11 @@ class IntentMatcher:
         utt = syllables(cleaned)
         if not utt:
             return None
-        for label in ("no", "home", "repeat", "help", "lessons", "status", "yes"):
+        order = ("no", "home", "repeat", "help", "lessons", "status", "yes")
+        for label in order:   # the whole answer is one listed word: 不错 is yes although it starts with 不
+            if any(word in (raw, cleaned) for word, _ in self.dialogue.get(label, ())):
+                return label
+        for label in order:
             for word, syl in self.dialogue.get(label, ()):
                 if len(syl) == 1:   # 是 / 要 / 不: only as (nearly) the whole answer, not inside 我要买菜
                     if word == raw or not cleaned.strip(word) or (cleaned.startswith(word) and len(cleaned) <= 3):

@@ -131,7 +131,7 @@ def test_score_zero_never_lets_everything_through(matcher):
 
 @pytest.mark.parametrize("text, word", [
     ("是的", "yes"), ("对 着 呢", "yes"), ("嗯", "yes"), ("没错", "yes"), ("要", "yes"),
-    ("不是", "no"), ("不 对", "no"), ("不要", "no"),
+    ("不是", "no"), ("不 对", "no"), ("不要", "no"), ("不错", "yes"), ("对头", "yes"), ("不对头", "no"),
     ("回首页", "home"), ("再说一遍", "repeat"), ("没听清", "repeat"), ("我要求助", "help"),
     ("学手机", "lessons"), ("查 进度", "status"),
     ("我要买菜", None), ("今天天气好", None), ("", None),
