@@ -79,6 +79,7 @@ class KioskApp(App):
         self.title = "幸福微+"
         self.history: list[str] = []
         self.tz = ZoneInfo(cfg["kiosk"]["timezone"])
+        theme.fit((cfg["screen"]["width"], cfg["screen"]["height"]), cfg["screen"]["diagonal_inches"])
         self.texts = load_texts()
         self.last_touch = time.monotonic()
         self._admin_event = None

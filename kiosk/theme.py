@@ -43,6 +43,21 @@ NAV = "#374151"      # NavBar buttons: 10:1 with white
 QR_MIN_MM = 50       # a phone camera at arm's length reads a QR code this big
 
 
+def ref_height(screen: tuple[int, int], diagonal_in: float) -> float:
+    """The configured screen's height in reference pixels (a 15.6" 1080p screen: about 780)."""
+    return screen[1] / scale_for(screen, diagonal_in)
+
+
+def fit(screen: tuple[int, int], diagonal_in: float) -> None:
+    """Tighten padding, gaps and the bar height on a short screen so the minimum sizes still fit.
+
+    Called by the App before any screen is built; the .kv rules read these names when they apply.
+    """
+    global PAD, GAP, BUTTON
+    if ref_height(screen, diagonal_in) < 900:
+        PAD, GAP, BUTTON = 24, MIN_GAP, 124
+
+
 def scale_for(screen: tuple[int, int], diagonal_in: float, window: tuple[int, int] | None = None) -> float:
     ppi = math.hypot(*screen) / diagonal_in
     scale = ppi / REF_PPI

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kivy.app import App
+from kivy.clock import Clock
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, StringProperty
 
@@ -21,11 +22,12 @@ Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 VOLUME_STEP = 0.1
 RATE_STEP = 20
 SHOWN_REJECTED = 4
+REFRESH_S = 5
 
 
 class AdminScreen(KioskScreen):
     unlocked = BooleanProperty(False)
-    panel = StringProperty("pin")    # pin | main | sound | register
+    panel = StringProperty("pin")    # pin | main | sound | voice | register
     message = StringProperty("")
     status_text = StringProperty("")
     rejected_text = StringProperty("")
@@ -34,6 +36,7 @@ class AdminScreen(KioskScreen):
     rate_text = StringProperty("")
 
     def __init__(self, **kwargs):
+        self._refresher = None
         super().__init__(**kwargs)
         App.get_running_app().bind(on_reset=lambda *_: self.lock())
 
@@ -67,8 +70,15 @@ class AdminScreen(KioskScreen):
             panel = "pin"
         self.panel = panel
         self.ids.panels.current = panel
-        if panel == "main":
+        if self._refresher is not None:
+            self._refresher.cancel()
+            self._refresher = None
+        if panel == "main":   # the queue moves while the cadre looks: keep the figures current
             self.refresh()
+            self._refresher = Clock.schedule_interval(lambda *_: self.refresh(), REFRESH_S)
+        elif panel == "voice":
+            self.voice_text = "\n".join(App.get_running_app().t(f"admin.voice_{k}", state=v)
+                                        for k, v in self._voice_health().items())
         elif panel == "sound":
             self._sound_labels()
         elif panel == "register":
@@ -77,7 +87,7 @@ class AdminScreen(KioskScreen):
 
     def back_step(self) -> bool:
         """返回 inside the admin goes to its main panel first."""
-        if self.panel in ("sound", "register"):
+        if self.panel in ("sound", "voice", "register"):
             self.show("main")
             return True
         return False
@@ -100,7 +110,6 @@ class AdminScreen(KioskScreen):
                   reason=r["reason"]) for r in rejected[:SHOWN_REJECTED])
         if len(rejected) > SHOWN_REJECTED:
             self.rejected_text += "\n" + app.t("admin.rejected_more", count=len(rejected) - SHOWN_REJECTED)
-        self.voice_text = app.t("admin.voice", **self._voice_health())
 
     def _label(self, category: str | None) -> str:
         catalog = App.get_running_app().services.catalog

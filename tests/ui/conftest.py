@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from kiosk import config as kconfig
@@ -12,7 +14,11 @@ from voice.tts import RecordingSpeaker
 def kiosk_app(tmp_path_factory):
     data = tmp_path_factory.mktemp("kiosk-ui")
     # Own config file (the admin screen writes to it) and an unused server port (the sync worker runs).
-    cfg = kconfig.parse({"kiosk": {"data_dir": str(data)}, "screen": {"fullscreen": False},
+    # KIOSK_TEST_SCREEN=WIDTHxHEIGHT@INCHES runs the UI tests on another configured screen (e.g. 1920x1080@15.6).
+    size, _, inches = os.environ.get("KIOSK_TEST_SCREEN", "1920x1080@21.5").partition("@")
+    width, height = (int(x) for x in size.split("x"))
+    screen = {"fullscreen": False, "width": width, "height": height, "diagonal_inches": float(inches)}
+    cfg = kconfig.parse({"kiosk": {"data_dir": str(data)}, "screen": screen,
                          "server": {"url": f"http://127.0.0.1:{free_port()}", "public_url": "http://192.168.1.20:8700"}},
                         "test config", data / "kiosk.toml")
     h = start_app(cfg, RecordingSpeaker())
