@@ -1,0 +1,56 @@
+"""Kiosk behaviour: the window Kivy is told to open, Escape, and sizes that hold in millimetres."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_full_screen_kiosk_settings_reach_kivy_before_it_starts(tmp_path):
+    code = (
+        "import json, pathlib; from kiosk import kivyenv;"
+        f"kivyenv.prepare(pathlib.Path({str(tmp_path)!r}), fullscreen=True, size=(1366, 768));"
+        "from kivy.config import Config as C;"
+        "print(json.dumps({k: C.get(s, k) for s, k in [('graphics','fullscreen'), ('graphics','show_cursor'),"
+        "('graphics','allow_screensaver'), ('kivy','exit_on_escape'), ('input','mouse'), ('graphics','width'),"
+        "('graphics','height'), ('graphics','borderless')]}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    assert got == {"fullscreen": "auto", "show_cursor": "0", "allow_screensaver": "0", "exit_on_escape": "0",
+                   "mouse": "mouse,disable_multitouch", "width": "1366", "height": "768", "borderless": "1"}
+
+
+def test_escape_does_not_leave_the_kiosk(ui):
+    from kivy.core.window import Window
+
+    app = ui.app
+    app.go("status")
+    ui.pump(0.05)
+    Window.dispatch("on_keyboard", 27, 41, None, [])
+    Window.dispatch("on_key_down", 27, 41, None, [])
+    ui.pump(0.1)
+    from kivy.base import EventLoop
+
+    assert EventLoop.status == "started"   # Kivy's default on Escape is stopTouchApp()
+    assert app.root is not None and app.sm.current == "status"
+
+
+def test_sizes_hold_in_millimetres_on_15_6_and_21_5_inch_screens():
+    from kiosk import theme
+
+    def mm(ref_px: float, screen, inches: float) -> float:
+        px = ref_px * theme.scale_for(screen, inches)
+        return px / ((screen[0] ** 2 + screen[1] ** 2) ** 0.5 / inches) * 25.4
+
+    reference = mm(theme.MIN_TEXT, (1920, 1080), 21.5)
+    assert 9.5 < reference < 10.5                     # a 40 px letter is about 10 mm tall
+    for screen, inches in (((1920, 1080), 15.6), ((1366, 768), 15.6), ((1920, 1080), 21.5)):
+        assert abs(mm(theme.MIN_TEXT, screen, inches) - reference) < 0.01
+        assert abs(mm(theme.MIN_TARGET, screen, inches) - mm(theme.MIN_TARGET, (1920, 1080), 21.5)) < 0.01
+    # A smaller window than the configured screen (trying it on a desktop) is a miniature of it.
+    assert theme.scale_for((1920, 1080), 21.5, (960, 540)) == 0.5
