@@ -18,7 +18,7 @@ from kivy.lang import Builder
 from kivy.properties import NumericProperty, StringProperty
 
 from kiosk import theme
-from screens.lesson_session import lesson_service
+from screens.lesson_session import lesson_service, speakable
 from screens.paging import pages
 from screens.widgets import BigButton, Keypad, KioskScreen
 
@@ -65,7 +65,7 @@ class ClassScreen(KioskScreen):
         self.show("pin")
 
     def narration(self) -> str:
-        return self.heading
+        return speakable(self.heading)
 
     def show(self, stage: str, page: int = 0) -> None:
         self.stage = stage
@@ -92,10 +92,10 @@ class ClassScreen(KioskScreen):
         if pin != app.services.config["kiosk"]["teacher_pin"]:
             self.show("pin")
             self.message = "密码不对，请再输一次。"
-            app.say(self.message)
+            app.say(speakable(self.message))
             return
         self.show("lesson")
-        app.say(self.heading)
+        app.say(speakable(self.heading))
 
     # -- lesson --------------------------------------------------------------
     def _show_lesson(self, body) -> None:
@@ -109,7 +109,7 @@ class ClassScreen(KioskScreen):
     def pick_lesson(self, lesson_id: str) -> None:
         self.lesson_id = lesson_id
         self.show("roster")
-        App.get_running_app().say("请点到课的学员名字，点好了点开始上课。")
+        App.get_running_app().say(speakable("请点到课的学员名字，点好了点开始上课。"))
         self.load_roster()
 
     # -- roster --------------------------------------------------------------
@@ -168,7 +168,7 @@ class ClassScreen(KioskScreen):
     def toggle(self, learner: dict) -> None:
         self.present ^= {learner["uuid"]}
         self.show("roster", self.page)
-        App.get_running_app().say(learner["name"] + ("到了" if learner["uuid"] in self.present else "，取消"))
+        App.get_running_app().say(speakable(learner["name"] + ("到了" if learner["uuid"] in self.present else "，取消")))
 
     # -- a new learner by picked address -------------------------------------
     def _show_building(self, body) -> None:
@@ -198,12 +198,12 @@ class ClassScreen(KioskScreen):
             self.new_learner = {}
         self.new_learner[field] = value
         self.show(then)
-        App.get_running_app().say(self.heading)
+        App.get_running_app().say(speakable(self.heading))
 
     def add_learner(self, room: str) -> None:
         app = App.get_running_app()
         if not room:
-            app.say("请按门牌号，再按确定。")
+            app.say(speakable("请按门牌号，再按确定。"))
             return
         nl = self.new_learner
         learner = {"uuid": str(uuid.uuid4()), "name": f"{nl['building']}{nl['unit']}{room}室",
@@ -212,14 +212,14 @@ class ClassScreen(KioskScreen):
         self._save_roster()
         self.present.add(learner["uuid"])
         self.show("roster", len(pages(self.roster, LEARNERS_PER_PAGE)) - 1)
-        app.say(f"已添加{learner['name']}的学员。")
+        app.say(speakable(f"已添加{learner['name']}的学员。"))
 
     # -- start ---------------------------------------------------------------
     def start(self) -> None:
         app = App.get_running_app()
         if not self.present:
             self.message = "请先点到课的学员名字。"
-            app.say(self.message)
+            app.say(speakable(self.message))
             return
         learners = [x for x in self.roster if x["uuid"] in self.present]
         self._svc.start_class(self.lesson_id, learners)
@@ -242,7 +242,7 @@ class ClassScreen(KioskScreen):
     def toggle_learned(self, learner: dict) -> None:
         self.learned ^= {learner["uuid"]}
         self.show("results", self.page)
-        App.get_running_app().say(learner["name"] + ("学会了" if learner["uuid"] in self.learned else "还要再学"))
+        App.get_running_app().say(speakable(learner["name"] + ("学会了" if learner["uuid"] in self.learned else "还要再学")))
 
     def finish(self) -> None:
         """One progress item per learner: finished or again; then the class is over."""

@@ -16,7 +16,7 @@ from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 
-from screens.lesson_session import lesson_service
+from screens.lesson_session import lesson_service, speakable
 from screens.phonesketch import PhoneSketch
 from screens.qrwidget import QRCodeWidget
 from screens.widgets import KioskScreen
@@ -114,7 +114,7 @@ class LessonScreen(KioskScreen):
         if self.at_end:
             return "学会了吗？学会了就点学会了；还不会，就点再来一遍。扫右边的二维码，可以在自己的手机上再看。"
         text = f"第{self.index + 1}步。{self.narration_text}"
-        return f"{svc.current.title}。{svc.current.summary}{text}" if self.index == 0 else text
+        return speakable(f"{svc.current.title}。{svc.current.summary}{text}" if self.index == 0 else text)
 
     # -- steps ---------------------------------------------------------------
     def _show(self) -> None:
@@ -157,7 +157,7 @@ class LessonScreen(KioskScreen):
         else:
             self.index = max(0, self.index + delta)
         self._show()
-        app.say(self.narration())
+        app.say(speakable(self.narration()))
 
     def learned(self, ok: bool) -> None:
         app = App.get_running_app()
@@ -174,7 +174,7 @@ class LessonScreen(KioskScreen):
             self.at_end = False
             self.index = 0
             self._show()
-            app.say("没关系，我们从头再来一遍。" + self.narration())
+            app.say(speakable("没关系，我们从头再来一遍。" + self.narration()))
 
     # -- practice ------------------------------------------------------------
     def practise_again(self) -> None:
@@ -221,7 +221,7 @@ class LessonScreen(KioskScreen):
         if gen != self._practice_gen:
             return
         self.status_text = message + "这一步可以先跳过。"
-        App.get_running_app().say(self.status_text)
+        App.get_running_app().say(speakable(self.status_text))
 
     def _practice_state(self, gen: int, state: str) -> None:
         if gen != self._practice_gen:
@@ -235,12 +235,12 @@ class LessonScreen(KioskScreen):
             self.ids.right.clear_widgets()
             self.ids.right.add_widget(PracticeOver(self.practise_again, success=state == "done"))
         if state == "scanned":
-            app.say("扫到了！请在手机上点确认付款。")
+            app.say(speakable("扫到了！请在手机上点确认付款。"))
         elif state == "done":
             lesson_service(app).record("practice_ok", [None] if self.in_class else None)
-            app.say(CONGRATULATE)
+            app.say(speakable(CONGRATULATE))
         elif state == "expired":
-            app.say(self.status_text)
+            app.say(speakable(self.status_text))
 
     def _stop_practice(self) -> None:
         self.practice_over = False

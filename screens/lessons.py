@@ -10,7 +10,7 @@ from kivy.lang import Builder
 from kivy.properties import NumericProperty
 
 from kiosk import theme
-from screens.lesson_session import lesson_service
+from screens.lesson_session import lesson_service, speakable
 from screens.paging import pages
 from screens.widgets import KioskScreen, Tile
 
@@ -43,7 +43,7 @@ class LessonsScreen(KioskScreen):
         shown = "、".join(svc.lessons[i].title for i in self._page_ids())
         more = "点下一页还有别的课。" if self.page < self.page_count - 1 else ""
         praise, svc.praise = svc.praise, ""
-        return f"{praise}学用手机。这一页有：{shown}。想学哪个就点哪个。{more}"
+        return speakable(f"{praise}学用手机。这一页有：{shown}。想学哪个就点哪个。{more}")
 
     def _page_ids(self) -> list[str]:
         svc = lesson_service(App.get_running_app())
@@ -66,7 +66,7 @@ class LessonsScreen(KioskScreen):
     def turn(self, delta: int) -> None:
         self.page = max(0, min(self.page_count - 1, self.page + delta))
         self.fill()
-        App.get_running_app().say(self.narration())
+        App.get_running_app().say(speakable(self.narration()))
 
     def open(self, lesson_id: str) -> None:
         app = App.get_running_app()

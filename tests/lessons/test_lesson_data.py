@@ -77,3 +77,22 @@ def test_newer_downloaded_version_wins_and_older_is_ignored(tmp_path):
     with pytest.raises(LessonError, match="field 'version'"):
         save_downloaded(tmp_path / "other", data)
     assert not (tmp_path / "other" / "font_size.json").exists()
+
+
+def test_spoken_numbers_are_chinese():
+    from screens.lesson_session import speakable
+
+    assert speakable("第3步/共12步，已到20人，502室，第10步") == "第三步/共十二步，已到二十人，五零二室，第十步"
+
+
+def test_lesson_and_screen_sentences_pass_the_pronunciation_check():
+    """What the lesson screens build at run time, checked with espeak-ng like B's check of the data files."""
+    import shutil
+
+    from screens.lesson_session import speakable
+    from voice.pronounce import problems
+
+    if not shutil.which("espeak-ng"):
+        pytest.skip("espeak-ng missing: scripts/setup installs it")
+    samples = ["第3步。打开微信", "已添加3号楼2单元502室的学员。", "记好了，12位学员学会了。下课啦，谢谢老师。"]
+    assert {s: problems(speakable(s)) for s in samples} == {s: [] for s in samples}

@@ -57,7 +57,7 @@ def test_class_session_by_touch_queues_attendance_and_progress(ui, artefacts):
     ui.screenshot(artefacts / "screens" / "class-results.png")
     tap(ui, "记下来，下课")
     ui.pump(0.1)
-    assert ui.app.sm.current == "lessons" and "1位学员学会了" in ui.app.services.speaker.last
+    assert ui.app.sm.current == "lessons" and "一位学员学会了" in ui.app.services.speaker.last
     new = [i for i in _progress_items(ui) if i["uuid"] not in before]
     assert sorted((i["outcome"], i["learner"]["name"]) for i in new) == [
         ("again", "1号楼1单元101室"), ("attended", "1号楼1单元101室"), ("attended", "3号楼2单元502室"),
