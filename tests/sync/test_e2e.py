@@ -337,3 +337,61 @@ def test_database_gone_under_the_server_nothing_lost(tmp_path):
     finally:
         srv.stop()
         pg.stop(root)
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A real filesystem that fills up: a tmpfs of a few MB (needs root and mount rights; skipped without)."""
+    mnt = tmp_path / "tiny"
+    mnt.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", str(mnt)], capture_output=True, text=True)
+    if r.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {r.stderr.strip()}")
+
+    def grow(size: str) -> None:
+        subprocess.run(["mount", "-o", f"remount,size={size}", str(mnt)], check=True, capture_output=True)
+    yield mnt, grow
+    subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+def test_disk_full_on_the_server_then_on_the_kiosk_loses_nothing(tmp_path, tiny_disk):
+    mnt, grow = tiny_disk
+    srv = RealServer(mnt / "srv")
+    try:
+        srv.token = srv.setup_post_and_kiosk()
+        srv.start()
+        s = kiosk_services(tmp_path, srv.url, srv.token)
+        made = queue(s, 600, random.Random(11))
+        filler = mnt / "filler"
+        with open(filler, "wb") as f:   # leave the server almost no room
+            try:
+                while True:
+                    f.write(b"\0" * 65536)
+            except OSError:
+                pass
+        client = SyncClient(s.outbox, srv.url, srv.token, timeout=10, batch_size=100)
+        out = client.run_once()
+        assert out["error"].startswith("服务器出错") and out["pending"] > 0
+        assert len(srv.stored()) == out["sent"]   # what was acknowledged before the disk filled, nothing more
+        filler.unlink()
+        grow("64m")
+        out = client.run_once()
+        assert (out["error"], out["pending"]) == ("", 0)
+        assert_exactly_once(srv, made)
+    finally:
+        srv.stop()
+
+    # The kiosk's own disk fills: submit says so in one line and queues nothing half-way; older items stay.
+    k = kiosk_services(mnt, "http://127.0.0.1:9", "k_x", "kiosk")
+    kept = queue(k, 3, random.Random(12))
+    with open(mnt / "filler", "wb") as f:
+        try:
+            while True:
+                f.write(b"\0" * 65536)
+        except OSError:
+            pass
+    r = kiosk_cli(k, "submit", "--category", "shopping", "--room", "1-101", "--json", check=False)
+    assert r.returncode == 1 and r.stderr.count("\n") == 1 and "存储空间已满" in r.stderr, r.stderr
+    (mnt / "filler").unlink()
+    q = json.loads(kiosk_cli(k, "queue", "--json").stdout)
+    assert q["pending"] == 3 and {i["uuid"] for i in q["items"]} == {m["uuid"] for m in kept}
