@@ -47,10 +47,13 @@ def register(sub) -> None:
 
     p = sub.add_parser("queue", help="show the outbox",
                        description="--json prints counts (pending, rejected, sent, oldest_pending_s, last_sync_at, "
-                                   "last_error) and items (uuid, kind, receipt, category, sync, state, attempts, "
-                                   "last_error, created_at); no personal data")
+                                   "last_error), rejected_items (receipt, category, reason, uuid, kind), requeued "
+                                   "(with --retry-rejected) and items (uuid, kind, receipt, category, sync, state, "
+                                   "attempts, last_error, created_at); no personal data")
     p.add_argument("--json", action="store_true")
     p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--retry-rejected", action="store_true",
+                   help="put rejected items back in the queue (after the cause was fixed on the server)")
     p.set_defaults(func=_one_line_errors(cmd_queue))
 
     p = sub.add_parser("status", help="the status of a request by its receipt code (answered offline)",
@@ -135,12 +138,18 @@ def cmd_sync(args) -> int:
 
 def cmd_queue(args) -> int:
     s = _services(args)
+    requeued = s.outbox.requeue_rejected() if args.retry_rejected else 0
     counts, items = s.outbox.counts(), s.outbox.items(args.limit)
+    counts["rejected_items"] = s.outbox.rejected()
+    if args.retry_rejected:
+        counts["requeued"] = requeued
     if args.json:
         print(json.dumps({**counts, "items": items}, ensure_ascii=False))
         return 0
     print(f"待发 {counts['pending']}，已发 {counts['sent']}，拒收 {counts['rejected']}"
           + (f"；最近错误：{counts['last_error']}" if counts["last_error"] else ""))
+    for r in counts["rejected_items"]:
+        print(f"拒收 {r['receipt'] or r['uuid']}\t{r['category'] or r['kind']}\t{r['reason']}")
     for i in items:
         print(f"{i['receipt'] or '-'}\t{i['kind']}\t{i['category'] or ''}\t{i['sync']}\t{i['state']}")
     return 0

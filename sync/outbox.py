@@ -275,6 +275,13 @@ class Outbox:
 
         return self._write(apply)
 
+    def requeue_rejected(self) -> int:
+        """A cadre fixed the cause (e.g. the server learnt a new category): send the rejected items again.
+        Same UUIDs, so anything the server did store comes back as a duplicate, never a second record."""
+        return self._write(lambda db: db.execute(
+            "UPDATE items SET sync='pending', reason='', attempts=0, next_attempt=0 "
+            "WHERE sync='rejected' AND payload IS NOT NULL").rowcount)
+
     def reset_backoff(self) -> int:
         """The server answers again: every pending item is due now, not at the end of its backoff."""
         return self._write(lambda db: db.execute(

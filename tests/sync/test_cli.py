@@ -111,3 +111,17 @@ def test_unwritable_data_dir_is_one_line(tmp_path):
     blocker.write_text("not a directory")
     cfg = write_config(tmp_path / "k.toml", blocker / "data")
     assert "outbox" in one_error_line(kiosk(cfg, "queue", "--json", check=False))
+
+
+def test_queue_lists_rejected_items_and_requeues_them(tmp_path):
+    cfg = write_config(tmp_path / "k.toml", tmp_path / "data")
+    made = json.loads(kiosk(cfg, "submit", "--category", "message", "--room", "1", "--json").stdout)
+    from sync.outbox import Outbox
+    box = Outbox(tmp_path / "data" / "outbox.sqlite3", "WJZ1")
+    box.record_results([{"uuid": made["uuid"], "status": "rejected", "reason": "unknown category"}])
+    box.close()
+    q = json.loads(kiosk(cfg, "queue", "--json").stdout)
+    assert (q["pending"], q["rejected"]) == (0, 1) and q["rejected_items"][0]["reason"] == "unknown category"
+    assert "unknown category" in kiosk(cfg, "queue").stdout
+    q = json.loads(kiosk(cfg, "queue", "--retry-rejected", "--json").stdout)
+    assert (q["pending"], q["rejected"], q["requeued"]) == (1, 0, 1)

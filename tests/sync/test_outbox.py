@@ -206,3 +206,12 @@ def test_kill_9_while_enqueueing_leaves_only_whole_items(tmp_path):
     stored = {u for u, _ in rows}
     assert set(printed) <= stored
     assert all(json.loads(p)["category"] == "shopping" for _, p in rows)
+
+
+def test_rejected_items_can_be_requeued_with_the_same_uuid(box):
+    uid, receipt = box.add_request(fields())
+    box.record_results([{"uuid": uid, "status": "rejected", "reason": "unknown category"}])
+    assert box.due(10, force=True) == []
+    assert box.requeue_rejected() == 1
+    item = box.due(10)[0]
+    assert item["uuid"] == uid and item["receipt"] == receipt and box.rejected() == []
