@@ -201,6 +201,8 @@ class EspeakSpeaker:
 
     @property
     def speaking(self) -> bool:
+        if self._stuck:
+            return False    # a hung engine must not keep the microphone ignored forever
         return self._busy_since is not None or not self._jobs.empty()
 
     @property

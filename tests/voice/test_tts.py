@@ -99,6 +99,7 @@ def test_a_hung_player_never_blocks_the_caller_and_is_reported():
     assert time.monotonic() - t0 < 0.5              # say() only queues
     assert wait_for(lambda: speaker.health != "ok", timeout=10)
     assert "没有响应" in speaker.health
+    assert not speaker.speaking       # the microphone is not ignored forever because of a hung player
 
 
 def test_missing_loudspeaker_is_reported():
