@@ -49,3 +49,48 @@ def test_phone_pages_in_a_real_browser(tmp_path, artefacts):
             b.close()
     finally:
         srv.stop()
+
+
+def test_teacher_page_shows_a_synced_class(tmp_path, artefacts):
+    """A class synced through the real outbox and sync client, then seen by the post's cadre in Chromium."""
+    from types import SimpleNamespace
+
+    from playwright.sync_api import sync_playwright
+
+    from kiosk import config as kconfig
+    from screens.lesson_session import LessonService
+    from sync.client import SyncClient
+    from sync.outbox import Outbox
+
+    srv = RealServer(tmp_path / "srv")
+    token = srv.setup_post_and_kiosk()
+    srv.cli("add-user", "--username", "teacher", "--password", "pw-lessons-1", "--name", "张老师", "--post", "WJZ1")
+    srv.start()
+    try:
+        cfg = kconfig.parse({"server": {"url": srv.url, "token": token}, "kiosk": {"data_dir": str(tmp_path / "k")}})
+        outbox = Outbox(tmp_path / "k" / "outbox.sqlite3", "WJZ1")
+        svc = LessonService(SimpleNamespace(config=cfg, outbox=outbox, sync=None))
+        people = [{"uuid": f"0b0f2b4e-8d63-4a4e-9a53-3c1fb0d1e00{i}", "name": n} for i, n in enumerate(("李桂兰", "王建国", "赵秀英"))]
+        svc.start_class("video_call", people)
+        svc.record("finished", people[:2])
+        svc.record("again", people[2:])
+        assert SyncClient(outbox, srv.url, token).send()["sent"] == 6
+        folder = artefacts / "lessons"
+        with sync_playwright() as p:
+            b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
+            page = b.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(srv.url + "/lessons/")
+            page.fill("#id_username", "teacher")
+            page.fill("#id_password", "pw-lessons-1")
+            page.click("button[type=submit]")
+            page.wait_for_url("**/lessons/")
+            text = page.inner_text("main")
+            assert "微信视频通话" in text and "李桂兰" in text and "赵秀英" in text
+            page.screenshot(path=str(folder / "teacher-overview.png"), full_page=True)
+            page.click("main table >> nth=1 >> a")
+            detail = page.inner_text("main")
+            assert "到课 3 人" in detail and detail.count("✓ 学会了") == 2 and "要再学" in detail
+            page.screenshot(path=str(folder / "teacher-session.png"), full_page=True)
+            b.close()
+    finally:
+        srv.stop()
