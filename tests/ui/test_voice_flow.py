@@ -162,3 +162,26 @@ def test_saying_where_to_go_instead_of_a_request(ui, voice):
     find.tap(ui, "按住说话")
     speak(ui, voice, "回 首页")
     assert ui.app.sm.current == "home"
+
+
+def test_letting_go_of_the_button_ends_the_recording(ui, spoken_wav, monkeypatch):
+    """A live-paced microphone: the resident holds for about a second and lets go mid-sentence."""
+    from kivy.tests.common import UnitTestTouch
+
+    rec = TranscriptRecognizer("我家天然气")
+    monkeypatch.setattr(ui.app.services, "microphone", FileMicrophone(spoken_wav, realtime=True), raising=False)
+    monkeypatch.setattr(ui.app.services, "recognizer", rec, raising=False)
+    find.tap(ui, "按住说话")
+    screen = ui.app.sm.get_screen("voice")
+    talk = screen.ids.talk
+    touch = UnitTestTouch(*talk.to_window(*talk.center))
+    touch.touch_down()
+    ui.pump(1.2)                     # held while speaking ...
+    assert screen.state == "listening" and "正在听" in find.texts(screen)
+    touch.touch_up()                 # ... and let go before the sentence is over
+    for _ in range(100):
+        ui.pump(0.05)
+        if screen.state != "listening":
+            break
+    assert screen.state == "confirm" and "代充燃气" in screen.headline
+    assert rec.fed_bytes / 2 / 16000 < 1.6   # only what was said while the button was held
