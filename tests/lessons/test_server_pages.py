@@ -48,6 +48,9 @@ def test_practice_token_scan_confirm_then_reuse_is_friendly(kiosk):
     again = phone.get(f"/p/{pt.token}")
     assert again.status_code == 410 and "已经用过了" in again.content.decode()
     assert phone.post(f"/p/{pt.token}", {"csrfmiddlewaretoken": csrf}).status_code == 410
+    # A phone browser that keeps no cookies can still finish its practice.
+    other = PracticeToken.issue(kiosk.post, kiosk, "scan_pay")
+    assert Client(enforce_csrf_checks=True).post(f"/p/{other.token}").status_code == 200
     unknown = Client().get("/p/nonsense")
     assert unknown.status_code == 404 and "练习码不对" in unknown.content.decode()
 
