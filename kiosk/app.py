@@ -232,7 +232,11 @@ class KioskApp(App):
         screen = self.sm.current_screen
         if getattr(screen, "back_step", None) and screen.back_step():
             return
-        self.sm.current = self.history.pop() if self.history else "home"
+        target = self.history.pop() if self.history else "home"
+        if target == "home":
+            self.home()   # home always forgets the request and the receipt
+        else:
+            self.sm.current = target
 
     def home(self) -> None:
         """Home forgets the request being entered: the next person starts afresh."""
