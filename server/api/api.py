@@ -8,6 +8,7 @@ Other apps add routers with one line at the bottom: api.add_router("/lessons/", 
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Q
 from django.http import JsonResponse
 from django.utils import timezone
 from ninja import Field, NinjaAPI, Query, Schema
@@ -133,7 +134,11 @@ def submit(request, body: SubmitIn):
 def updates(request, after: int = Query(0, ge=0), limit: int = Query(protocol.UPDATES_PAGE, ge=1, le=protocol.UPDATES_PAGE)):
     # Event ids become visible in order (server.api.apps: one writer of events at a time on PostgreSQL),
     # so a cursor never skips an event committed late.
-    rows = list(RequestEvent.objects.filter(request__kiosk=request.auth, id__gt=after).order_by("id")
+    # This kiosk's requests, and those of the post's revoked kiosks: a kiosk registered again under a new
+    # token (same outbox) must keep hearing about what it sent before.
+    k = request.auth
+    mine = Q(request__kiosk=k) | Q(request__kiosk__post_id=k.post_id, request__kiosk__revoked_at__isnull=False)
+    rows = list(RequestEvent.objects.filter(mine, id__gt=after).order_by("id")
                 .values_list("id", "request__uuid", "request__receipt", "to_state", "public_note", "at")[:limit + 1])
     events = [{"id": r[0], "uuid": str(r[1]), "receipt": r[2], "state": r[3], "public_note": r[4],
                "at": r[5].isoformat()} for r in rows[:limit]]

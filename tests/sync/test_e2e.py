@@ -102,15 +102,7 @@ def test_queued_while_server_down_then_up_all_arrive_and_status_flows_back(tmp_p
 
     # A cadre accepts one request on the server; the kiosk pulls it and answers offline afterwards.
     first = made[0]
-    subprocess.run([sys.executable, "-c",
-                    "from server.cli import setup_django; setup_django(migrate=False)\n"
-                    "from django.db import transaction\n"
-                    "from server.core.models import Request, RequestEvent\n"
-                    f"r = Request.objects.get(uuid='{first['uuid']}')\n"
-                    "with transaction.atomic():\n"
-                    "    RequestEvent.objects.create(request=r, from_state=r.state, to_state='accepted', public_note='明天上午上门')\n"
-                    "    r.state = 'accepted'; r.public_note = '明天上午上门'; r.save()\n"],
-                   env=server.env, check=True, timeout=60)
+    set_state(server, first["uuid"], "accepted", "明天上午上门")
     out = json.loads(kiosk_cli(s, "sync", "--once", "--json").stdout)
     assert out["updates"] >= 1 and out["error"] == ""
     server.stop()
@@ -221,9 +213,24 @@ def test_flaky_network_500_timeouts_slow_html_and_drops_exactly_once(tmp_path, s
     assert "连不上服务器" in words
 
 
+def set_state(server: RealServer, uuid: str, state: str, note: str) -> None:
+    """A cadre's change on the server (one transaction: the request and its event)."""
+    subprocess.run([sys.executable, "-c",
+                    "from server.cli import setup_django; setup_django(migrate=False)\n"
+                    "from django.db import transaction\n"
+                    "from server.core.models import Request, RequestEvent\n"
+                    f"r = Request.objects.get(uuid='{uuid}')\n"
+                    "with transaction.atomic():\n"
+                    f"    RequestEvent.objects.create(request=r, from_state=r.state, to_state='{state}', public_note='{note}')\n"
+                    f"    r.state = '{state}'; r.public_note = '{note}'; r.save()\n"],
+                   env=server.env, check=True, timeout=60)
+
+
 def test_revoked_token_keeps_items_says_so_and_a_new_token_sends_them(tmp_path, server):
     server.start()
     s = kiosk_services(tmp_path, server.url, server.token)
+    before = queue(s, 2, random.Random(40))
+    assert json.loads(kiosk_cli(s, "sync", "--once", "--json").stdout)["sent"] == 2
     made = queue(s, 5, random.Random(4))
     name = server.cli_json("kiosks")[0]["kiosk"]
     server.cli("revoke-kiosk", "--name", name)
@@ -231,12 +238,17 @@ def test_revoked_token_keeps_items_says_so_and_a_new_token_sends_them(tmp_path, 
     assert r.returncode == 1 and r.stderr.count("\n") == 1 and "403" in r.stderr and "令牌" in r.stderr
     q = json.loads(kiosk_cli(s, "queue", "--json").stdout)
     assert (q["pending"], q["rejected"]) == (5, 0) and "令牌" in q["last_error"]
-    assert server.stored() == []
+    assert len(server.stored()) == 2
     token = server.cli_json("add-kiosk", "--post", "WJZ1")["token"]
     kconfig.write_config(s.config_path, {"server": {"token": token}})
     out = json.loads(kiosk_cli(s, "sync", "--once", "--json").stdout)
     assert (out["sent"], out["pending"], out["error"]) == (5, 0, "")
-    assert_exactly_once(server, made)
+    assert_exactly_once(server, before + made)
+    # Status changes of what was sent under the old token still reach the kiosk under the new one.
+    set_state(server, before[0]["uuid"], "resolved", "已经帮您充好了")
+    assert json.loads(kiosk_cli(s, "sync", "--once", "--json").stdout)["updates"] >= 1
+    st = json.loads(kiosk_cli(s, "status", before[0]["receipt"], "--json").stdout)
+    assert (st["state"], st["public_note"]) == ("resolved", "已经帮您充好了")
 
 
 def test_server_refuses_oversized_garbage_and_unauthenticated_with_clear_json(server):
