@@ -22,17 +22,18 @@ from kivy.properties import NumericProperty, StringProperty
 
 from screens.widgets import KioskScreen
 
-Builder.load_file(str(Path(__file__).with_suffix(".kv")))
-log = logging.getLogger(__name__)
-
 HOLD_S = 0.6   # a press shorter than this is a tap: keep listening until the resident pauses
 
 TEXTS_PATH = Path(__file__).resolve().parent.parent / "assets" / "voice_screen.toml"
 TEXTS = tomllib.loads(TEXTS_PATH.read_text(encoding="utf-8"))["voice"]
 
+Builder.load_file(str(Path(__file__).with_suffix(".kv")))
+log = logging.getLogger(__name__)
+
 
 class VoiceScreen(KioskScreen):
-    # ready, listening, thinking, confirm, retry, fallback, unavailable, loading
+    texts = TEXTS   # the .kv reads its words from here
+    # ready, listening, confirm, retry, fallback, unavailable, loading
     state = StringProperty("ready")
     headline = StringProperty("")
     detail = StringProperty("")
@@ -116,7 +117,7 @@ class VoiceScreen(KioskScreen):
         self._stop = threading.Event()
         asking = "confirm" if self.state == "confirm" else "request"
         self._before = (self.state, self.headline, self.detail)
-        self._show("listening", TEXTS["listening"], TEXTS["listening"])
+        self._show("listening", TEXTS["listening"], TEXTS["listening_hint"])
         v = s.config["voice"]
         threading.Thread(target=self._listen, name="voice-listen", daemon=True,
                          args=(s.microphone, s.recognizer, self._stop, s.speaker, v, asking)).start()

@@ -164,7 +164,7 @@ def test_saying_where_to_go_instead_of_a_request(ui, voice):
     assert ui.app.sm.current == "home"
 
 
-def test_letting_go_of_the_button_ends_the_recording(ui, spoken_wav, monkeypatch):
+def test_letting_go_of_the_button_ends_the_recording(ui, spoken_wav, monkeypatch, artefacts):
     """A live-paced microphone: the resident holds for about a second and lets go mid-sentence."""
     from kivy.tests.common import UnitTestTouch
 
@@ -178,6 +178,7 @@ def test_letting_go_of_the_button_ends_the_recording(ui, spoken_wav, monkeypatch
     touch.touch_down()
     ui.pump(1.2)                     # held while speaking ...
     assert screen.state == "listening" and "正在听" in find.texts(screen)
+    ui.screenshot(artefacts / "screens" / "voice_listening.png")
     touch.touch_up()                 # ... and let go before the sentence is over
     for _ in range(100):
         ui.pump(0.05)
