@@ -23,6 +23,17 @@ ROW = {"bar": 1.0, "label": 1.0, "button": 1.1, "apps": 1.7, "qr": 2.6, "bubble"
        "slider": 1.3, "input": 1.0, "call": 2.6, "warning": 1.2}
 
 
+def _two_lines(text: str) -> str:
+    """Split at the separator nearest the middle (，　、 or a space), else in the middle."""
+    mid = len(text) / 2
+    cuts = [i for i, c in enumerate(text) if c in "，　、 ：）" and 0 < i < len(text) - 1]
+    if cuts:
+        i = min(cuts, key=lambda i: abs(i - mid))
+        return text[:i + 1].rstrip("　 ") + "\n" + text[i + 1:].lstrip("　 ")
+    i = round(mid)
+    return text[:i] + "\n" + text[i:]
+
+
 def _app_cols(items: list[str]) -> int:
     """Short names sit four to a row; longer ones two to a row so they stay readable."""
     return 4 if all(len(n) <= 2 for n in items) else 2
@@ -42,13 +53,17 @@ class PhoneSketch(Widget):
         self.bind(elements=self.redraw, pos=self.redraw, size=self.redraw)
 
     # -- helpers -------------------------------------------------------------
-    def _text(self, text: str, size: float, colour: str, box, *, bold=False, align="center"):
+    def _text(self, text: str, size: float, colour: str, box, *, bold=False, align="center", wrap=True):
         x, y, w, h = box
-        lab = CoreLabel(text=text, font_size=size, bold=bold)
+        room = w if align == "center" else w - size * 0.8
+        if wrap and "\n" not in text and len(text) >= 6 and len(text) * size > room * 1.15:
+            text = _two_lines(text)   # a long line reads better on two lines than shrunk to a whisper
+        lab = CoreLabel(text=text, font_size=size, bold=bold, halign="center" if align == "center" else "left")
         lab.refresh()
         tex = lab.texture
         tw, th = tex.size
-        room = w if align == "center" else w - size * 0.8
+        if th > h:   # two lines taller than the row: shrink both ways
+            tw, th = tw * h / th, h
         if tw > room:   # shrink a long line to fit rather than cut it
             tw, th = room, th * room / tw
         tx = x + (w - tw) / 2 if align == "center" else (x + size * 0.4 if align == "left" else x + w - tw - size * 0.4)
@@ -122,7 +137,7 @@ class PhoneSketch(Widget):
             Rectangle(pos=(x, y), size=(w, h))
             Color(*theme.rgba("#6b7280"))
             Line(rectangle=(x, y, w, h), width=1.5)
-            self._text(el["text"], font, "#111827", box, align="left")
+            self._text(el["text"], font, "#111827", box, align="left", wrap=False)   # a field is one line
         elif kind == "bubble":
             right = el.get("side") == "right"
             bw = w * 0.78
@@ -133,7 +148,7 @@ class PhoneSketch(Widget):
             Line(rounded_rectangle=(bx, y, bw, h, h * 0.25), width=1.2)
             self._text(el["text"], font, "#111827", (bx, y, bw, h), align="left")
         elif kind == "toggle":
-            self._text(el["text"], font, "#111827", (x, y, w * 0.7, h), align="left")
+            self._text(el["text"], font, "#111827", (x, y, w - h * 1.7, h), align="left", wrap=False)
             on = el.get("on", False)
             Color(*theme.rgba("#15803d" if on else "#9ca3af"))
             tw = h * 1.6
