@@ -138,6 +138,22 @@ def test_kiosk_request_assigned_resolved_and_kiosk_hears_it(server, kiosk, brows
     page.click("button[name=save]")
     page.wait_for_selector(".msg.success")
     shot(page, artefacts, "12-topic")
+    # Merge the late request into the deliberation, then tell its resident the outcome.
+    page.goto(server.url + "/w/inbox/")
+    page.click(f"text={late['receipt']}")
+    page.click("text=并入议事（同一个问题很多人反映）")
+    page.select_option("#topic", label="三号楼垃圾点清运")
+    page.click("button:has-text('并入')")
+    page.wait_for_selector(".msg.success")
+    assert "已并入议事" in page.inner_text("main")
+    page.click("a:has-text('三号楼垃圾点清运')")
+    page.fill("#id_participants", "张干部、楼栋长赵师傅、居民代表三人")
+    page.fill("#id_decision", "垃圾点移到围墙边，加盖")
+    page.fill("#id_outcome", "垃圾点已经移走，每天清运两次")
+    page.click("button[name=tell]")
+    page.wait_for_selector(".msg.success")
+    assert "已把议事结果告诉 1 件诉求的居民" in page.inner_text("main")
+    shot(page, artefacts, "12b-topic-outcome-told")
     cadre.close()
 
     # The volunteer, on a phone-sized window.
@@ -168,4 +184,6 @@ def test_kiosk_request_assigned_resolved_and_kiosk_hears_it(server, kiosk, brows
     assert st["public_note"].startswith("您的诉求已经办好了")
     stored = {r["receipt"]: r for r in server.cli_json("requests")}
     assert stored[receipt]["state"] == "resolved" and stored[other["receipt"]]["state"] == "received"
-    assert stored[late["receipt"]]["state"] == "received"
+    assert stored[late["receipt"]]["state"] == "merged"
+    told = kiosk("status", late["receipt"])
+    assert told["state"] == "merged" and told["public_note"] == "社区议事有了结果：垃圾点已经移走，每天清运两次"
