@@ -105,7 +105,7 @@ def say(args) -> int:
 
 
 def _progress(done: int, total: int) -> None:
-    if sys.stderr.isatty() or done >= total:
+    if sys.stderr.isatty():   # a bar for people; logs and scripts get only the JSON result or one error line
         width = 30
         filled = int(width * done / total) if total else width
         sys.stderr.write(f"\r下载 [{'#' * filled}{'.' * (width - filled)}] {done / 1e6:5.1f}/{total / 1e6:.1f} MB "
@@ -130,7 +130,8 @@ def model_install(args) -> int:
         result = mi.install(cfg.model_dir, from_file=Path(args.from_file) if args.from_file else None,
                             progress=_progress, timeout=cfg["server"]["timeout_s"] * 3, **kw)
     except mi.InstallError as exc:
-        sys.stderr.write("\n" if not args.from_file else "")
+        if sys.stderr.isatty() and not args.from_file:
+            sys.stderr.write("\n")   # end the progress bar's line
         raise _fail(str(exc)) from None
     print(json.dumps(result, ensure_ascii=False))
     return 0

@@ -180,3 +180,15 @@ def test_a_server_that_ignores_range_restarts_the_download(server, tmp_path):
     server.ignore_range = True          # answers 200 with the whole file
     result = mi.install(model, url=server.url, **spec(server.body))
     assert result["installed"] and server.ranges == ["bytes=29-"] and not part.exists()
+
+
+def test_cli_download_error_is_one_line(server, tmp_path, capsys):
+    good = make_archive()
+    server.body = good[:1000]
+    cfg = tmp_path / "kiosk.toml"
+    cfg.write_text(f'[kiosk]\ndata_dir = "{tmp_path}"\n', encoding="utf-8")
+    s = spec(good)
+    assert main(["--config", str(cfg), "model", "install", "--url", server.url,
+                 "--sha256", s["sha256"], "--size", str(s["size"])]) == 1
+    err = capsys.readouterr().err.strip("\n").splitlines()
+    assert len(err) == 1 and "文件大小不对" in err[0]
