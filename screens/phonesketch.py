@@ -56,12 +56,16 @@ class PhoneSketch(Widget):
     def _text(self, text: str, size: float, colour: str, box, *, bold=False, align="center", wrap=True):
         x, y, w, h = box
         room = w if align == "center" else w - size * 0.8
+        if room <= 1 or h <= 1:   # not laid out yet
+            return
         if wrap and "\n" not in text and len(text) >= 6 and len(text) * size > room * 1.15:
             text = _two_lines(text)   # a long line reads better on two lines than shrunk to a whisper
         lab = CoreLabel(text=text, font_size=size, bold=bold, halign="center" if align == "center" else "left")
         lab.refresh()
         tex = lab.texture
         tw, th = tex.size
+        if not tw or not th:
+            return
         if th > h:   # two lines taller than the row: shrink both ways
             tw, th = tw * h / th, h
         if tw > room:   # shrink a long line to fit rather than cut it
