@@ -35,6 +35,15 @@ def register(sub) -> None:
     s.set_defaults(func=model_status)
 
 
+def _load(args):
+    """The configuration, and logging to the kiosk's log file only: stderr carries the one error line."""
+    from kiosk.cmd_sync import _log_to_file
+
+    cfg = config.load(args.config)
+    _log_to_file(cfg)
+    return cfg
+
+
 def _fail(msg: str):
     from kiosk.cli import CommandError
 
@@ -42,7 +51,7 @@ def _fail(msg: str):
 
 
 def listen(args) -> int:
-    cfg = config.load(args.config)
+    cfg = _load(args)
     from voice.listen import listen as listen_once
     from voice.microphone import FileMicrophone
     from voice.recognizer import VoskRecognizer
@@ -82,7 +91,7 @@ def listen(args) -> int:
 
 
 def say(args) -> int:
-    cfg = config.load(args.config)
+    cfg = _load(args)
     from voice.tts import EspeakSpeaker
 
     v = cfg["voice"]
@@ -116,7 +125,7 @@ def _progress(done: int, total: int) -> None:
 
 
 def model_install(args) -> int:
-    cfg = config.load(args.config)
+    cfg = _load(args)
     from voice import model_install as mi
 
     kw = {}
@@ -138,7 +147,7 @@ def model_install(args) -> int:
 
 
 def model_status(args) -> int:
-    cfg = config.load(args.config)
+    cfg = _load(args)
     from voice import model_install as mi
 
     print(json.dumps(mi.status(cfg.model_dir), ensure_ascii=False))
