@@ -22,12 +22,13 @@ from kivy.core.window import Window
 from kivy.properties import BooleanProperty, DictProperty, NumericProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
-from kiosk import theme
+from kiosk import kivyenv, theme
 from kiosk.config import Config
 from screens import SCREENS
 from sync.catalog import Catalog
 
 log = logging.getLogger(__name__)
+kivyenv.fresh_text_textures()
 
 WEEKDAYS = "一二三四五六日"
 SPEECH_PATH = Path(__file__).resolve().parent.parent / "assets" / "speech.toml"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kivy.app import App
+from kivy.clock import Clock
 from kivy.lang import Builder
 from kivy.properties import NumericProperty
 
@@ -18,6 +19,11 @@ Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 class CategoriesScreen(KioskScreen):
     page = NumericProperty(0)
     page_count = NumericProperty(1)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        # Make the tiles while the kiosk waits, not when the first resident taps 我要求助.
+        Clock.schedule_once(lambda *_: [self._tile(c) for c in App.get_running_app().services.catalog.categories])
 
     def on_pre_enter(self, *_):
         app = App.get_running_app()

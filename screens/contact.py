@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kivy.app import App
+from kivy.clock import Clock
 from kivy.lang import Builder
 from kivy.properties import ListProperty, NumericProperty, StringProperty
 
@@ -41,6 +42,18 @@ class ContactScreen(KioskScreen):
     page_count = NumericProperty(1)
     message = StringProperty("")
     trail = ListProperty([])   # steps taken, for 返回
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        Clock.schedule_once(self._make_tiles)
+
+    def _make_tiles(self, *_):
+        """Make the tiles of the steps that do not depend on earlier answers while the kiosk waits."""
+        step = self.step
+        for self.step in ("name", "building", "unit", "floor"):
+            for value, label, icon in self.options():
+                self._tile(value, label, icon)
+        self.step = step
 
     def on_pre_enter(self, *_):
         # A new request starts at the first question; only 返回修改 from confirm comes back to where it was.
