@@ -49,11 +49,9 @@ class ContactScreen(KioskScreen):
 
     def _make_tiles(self, *_):
         """Make the tiles of the steps that do not depend on earlier answers while the kiosk waits."""
-        step = self.step
-        for self.step in ("name", "building", "unit", "floor"):
-            for value, label, icon in self.options():
-                self._tile(value, label, icon)
-        self.step = step
+        for step in ("name", "building", "unit", "floor"):
+            for value, label, icon in self.options(step):
+                self._tile(step, value, label, icon)
 
     def on_pre_enter(self, *_):
         # A new request starts at the first question; only 返回修改 from confirm comes back to where it was.
@@ -67,19 +65,19 @@ class ContactScreen(KioskScreen):
         self.ids.keypad.value = ""
 
     # -- what each step offers -------------------------------------------------
-    def options(self) -> list[tuple[str, str, str]]:
-        """(value, label, icon) for the current step."""
+    def options(self, step: str) -> list[tuple[str, str, str]]:
+        """(value, label, icon) for each choice of `step`."""
         app = App.get_running_app()
         post = app.services.config["post"]
-        if self.step == "name":
+        if step == "name":
             return [(c, c, NAME_ICONS.get(c, "🙂")) for c in app.t("contact.name_options").split("、")]
-        if self.step == "building":
+        if step == "building":
             return [(b, b, "🏢") for b in post["buildings"]]
-        if self.step == "unit":
+        if step == "unit":
             return [(u, u, "🚪") for u in post["units"]]
-        if self.step == "floor":
+        if step == "floor":
             return [(str(f), app.t("contact.floor_label", floor=f), "🏢") for f in range(1, post["floors"] + 1)]
-        if self.step == "room":
+        if step == "room":
             floor = int(app.draft["floor"] or 1)
             return [(r, app.t("contact.room_label", room=r), "🚪") for r in room_labels(floor, post["rooms_per_floor"])]
         return []
@@ -90,22 +88,22 @@ class ContactScreen(KioskScreen):
     def show(self) -> None:
         grid = self.ids.grid
         grid.clear_widgets()
-        opts = self.options()
+        opts = self.options(self.step)
         all_pages = pages(opts)
         self.page_count = len(all_pages)
         self.page = min(self.page, self.page_count - 1)
         page = all_pages[self.page]
         grid.cols = max(1, grid_cols(len(page)))
         for value, label, icon in page:
-            grid.add_widget(self._tile(value, label, icon))
+            grid.add_widget(self._tile(self.step, value, label, icon))
 
-    def _tile(self, value: str, label: str, icon: str) -> Tile:
+    def _tile(self, step: str, value: str, label: str, icon: str) -> Tile:
         """Tiles are made once and reused: drawing their words again is most of a tap's cost."""
         cache = self.__dict__.setdefault("_tiles", {})
-        key = (self.step, value, label)
+        key = (step, value, label)
         if key not in cache:
             tile = Tile(icon=icon, text=label, colour=theme.rgba(theme.PRIMARY), text_size_ref=72)
-            tile.bind(on_release=lambda _t, s=self.step, v=value: self.pick(v) if self.step == s else None)
+            tile.bind(on_release=lambda _t, s=step, v=value: self.pick(v) if self.step == s else None)
             cache[key] = tile
         return cache[key]
 
