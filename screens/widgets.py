@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -40,8 +41,6 @@ def spoken_number(n: int) -> str:
 
 def spoken_numbers(text: str) -> str:
     """Every run of digits in `text` as Chinese words, so espeak-ng never reads Latin digits: 3号楼 -> 三号楼."""
-    import re
-
     return re.sub(r"\d+", lambda m: spoken_number(int(m.group())), text)
 
 
