@@ -94,3 +94,13 @@ def test_skipping_the_address_still_allows_a_phone_only_request(ui):
     new = [i for i in outbox.items() if i["uuid"] not in before]
     assert len(new) == 1 and new[0]["category"] == "sanitation"
     assert outbox.personal_data(new[0]["uuid"])["phone"] == "09318881234"
+
+
+def test_numbers_are_said_the_way_people_say_them(ui):
+    from screens.widgets import spoken_numbers, spoken_phone
+
+    assert spoken_numbers("3号楼2单元") == "三号楼二单元"
+    assert spoken_numbers("10号楼") == "十号楼" and spoken_numbers("12号楼") == "十二号楼"
+    assert spoken_numbers("20号楼") == "二十号楼" and spoken_numbers("35号楼") == "三十五号楼"
+    assert spoken_numbers("108号") == "一零八号"
+    assert spoken_phone("0931") == "零 九 三 幺"
