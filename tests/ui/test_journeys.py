@@ -216,3 +216,17 @@ def test_admin_registers_the_kiosk_in_the_config_file(ui, admin):
     find.tap(ui, "保存")
     assert admin.message.startswith("没有保存")
     assert kconfig.load(ui.app.services.config.path)["server"]["url"] == "http://10.0.0.5:8700"
+
+
+def test_admin_lists_rejected_items_with_the_servers_reason(ui, admin):
+    from kiosk.submit import submit_request
+    from sync import protocol
+
+    app, outbox = ui.app, ui.app.services.outbox
+    r = submit_request(app.services, category="sanitation", phone="13600005555")
+    outbox.record_results([{"uuid": r["uuid"], "status": protocol.REJECTED, "reason": "该驿站已停用"}])
+    admin.refresh()
+    ui.pump(0.1)
+    shown = find.texts(admin)
+    assert "环境卫生" in shown and "该驿站已停用" in shown and r["receipt"] in shown
+    assert app.t("admin.queue", **outbox.counts()) in shown
