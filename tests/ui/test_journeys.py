@@ -230,3 +230,16 @@ def test_admin_lists_rejected_items_with_the_servers_reason(ui, admin):
     shown = find.texts(admin)
     assert "环境卫生" in shown and "该驿站已停用" in shown and r["receipt"] in shown
     assert app.t("admin.queue", **outbox.counts()) in shown
+
+
+def test_admin_voice_panel_shows_health_and_tests_the_microphone(ui, admin):
+    app = ui.app
+    find.tap(ui, "语音状态")
+    health = app.services.voice_health()
+    shown = find.texts(admin)
+    for key in ("microphone", "model", "tts"):
+        state = "正常" if health[key] == "ok" else health[key]
+        assert app.t(f"admin.voice_{key}", state=state) in shown
+    find.tap(ui, "话筒测试")
+    assert admin.message and admin.message == app.services.speaker.last
+    assert any("\u4e00" <= c <= "\u9fff" for c in admin.message)   # a sentence in Chinese, not a traceback
