@@ -118,8 +118,10 @@ class AdminScreen(KioskScreen):
     def _voice_health(self) -> dict:
         s = App.get_running_app().services
         health = getattr(s, "voice_health", None) or s.extra.get("voice_health")
-        found = health() if callable(health) else {"microphone": "未知", "model": "未知", "tts": s.speaker.health}
-        return {k: "正常" if v == "ok" else v for k, v in found.items()}
+        app = App.get_running_app()
+        unknown = app.t("admin.unknown")
+        found = health() if callable(health) else {"microphone": unknown, "model": unknown, "tts": s.speaker.health}
+        return {k: app.t("admin.ok") if v == "ok" else v for k, v in found.items()}
 
     # -- sound ----------------------------------------------------------------
     def _sound_labels(self) -> None:
@@ -152,7 +154,7 @@ class AdminScreen(KioskScreen):
         app = App.get_running_app()
         test = getattr(app.services, "microphone_test", None) or app.services.extra.get("microphone_test")
         result = test() if callable(test) else self._voice_health()["microphone"]
-        self.message = app.t("admin.mic_ok") if result in ("ok", "正常") else result
+        self.message = app.t("admin.mic_ok") if result in ("ok", app.t("admin.ok")) else result
         app.say(self.message)
 
     # -- register -------------------------------------------------------------
