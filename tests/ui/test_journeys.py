@@ -18,6 +18,7 @@ def test_request_by_taps_only_is_queued_exactly_once(ui, artefacts):
     assert app.sm.current == "categories"
     find.tap(ui, "代充燃气")
     assert app.sm.current == "contact"
+    assert app.t("contact.consent") in app.services.speaker.last      # the consent line is read aloud
     for choice in ("大爷", "3号楼", "2单元", "4楼", "402室"):
         find.tap(ui, choice)
     find.type_digits(ui, "13800001111")
@@ -25,6 +26,8 @@ def test_request_by_taps_only_is_queued_exactly_once(ui, artefacts):
     assert app.sm.current == "confirm"
     shown = find.texts(app.sm.current_screen)
     assert "大爷" in shown and "3号楼2单元402室" in shown and "13800001111" in shown and "代充燃气" in shown
+    said = app.services.speaker.last                                    # read back in one sentence, in words
+    assert "代充燃气" in said and "大爷" in said and not any(c.isdigit() for c in said)
     assert len(_new_items(outbox, before)) == 0          # nothing queued before 确认提交
     find.tap(ui, "确认提交")
     assert app.sm.current == "receipt"
