@@ -38,9 +38,14 @@ class QRCodeWidget(Widget):
         super().__init__(**kwargs)
         self._texture = None
         app = App.get_running_app()
-        self.min_side = app.rp(theme.mm(theme.QR_MIN_MM)) if app else theme.mm(theme.QR_MIN_MM)
+        self._min_side(app)
+        if app:
+            app.bind(scale=lambda *_: self._min_side(app))   # a resized window keeps 5 cm on the screen
         self.bind(data=self._rebuild, pos=self._redraw, size=self._redraw, min_side=self._redraw)
         self._rebuild()
+
+    def _min_side(self, app) -> None:
+        self.min_side = app.rp(theme.mm(theme.QR_MIN_MM)) if app else theme.mm(theme.QR_MIN_MM)
 
     def _rebuild(self, *_):
         self._texture = None
