@@ -28,6 +28,7 @@ def server(tmp_path):
     srv = RealServer(tmp_path / "srv")
     srv.token = srv.setup_post_and_kiosk()
     srv.cli("add-user", "--username", "cadre", "--password", "cadre-pass-1", "--name", "张干部", "--post", "WJZ1")
+    srv.cli("add-user", "--username", "boss", "--password", "boss-pass-1", "--name", "刘书记", "--admin")
     srv.cli("add-volunteer", "--username", "zhao", "--password", "zhao-pass-1", "--name", "赵师傅",
             "--post", "WJZ1", "--skill", "shopping", "--kind", "building_head", "--availability", "工作日上午")
     srv.cli("add-volunteer", "--username", "qian", "--name", "钱老板", "--post", "WJZ1", "--skill", "gas_recharge",
@@ -175,6 +176,23 @@ def test_kiosk_request_assigned_resolved_and_kiosk_hears_it(server, kiosk, brows
     page.goto(server.url + "/w/inbox/")
     assert "Not Found" in page.content() or page.locator("table.inbox").count() == 0
     phone.close()
+
+    # The community admin: the finished request's timeline and the audit log of who saw personal data.
+    admin = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = admin.new_page()
+    login(page, server.url, "boss", "boss-pass-1")
+    page.wait_for_url("**/w/inbox/")
+    page.goto(server.url + f"/w/inbox/?state=all&q={receipt}")
+    page.click(f"text={receipt}")
+    timeline = page.inner_text("ol.timeline")
+    assert "赵师傅" in timeline and "买了五公斤面粉送到家" in timeline and "张干部" in timeline
+    assert "记录回访" in page.inner_text(".actions")
+    shot(page, artefacts, "15-request-resolved")
+    page.goto(server.url + "/w/audit/")
+    log = page.inner_text("main")
+    assert "cadre" in log and "zhao" in log and "查看" in log and "登录失败" in log
+    shot(page, artefacts, "16-audit-log")
+    admin.close()
 
     # Back on the kiosk: one sync, then the status answer is offline and says it is resolved.
     assert kiosk("sync", "--once")["updates"] >= 3
