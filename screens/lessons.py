@@ -26,15 +26,12 @@ class LessonsScreen(KioskScreen):
     page = NumericProperty(0)
     page_count = NumericProperty(1)
 
-    _keep_page = False
-
-    def on_leave(self, *_):
-        # Back from a lesson: the same page; from anywhere else: the first page.
-        self._keep_page = self.manager.current in ("lesson", "class")
-
     def on_pre_enter(self, *_):
         svc = lesson_service(App.get_running_app())
-        self.page = min(self.page, len(pages(list(svc.lessons), PER_PAGE)) - 1) if self._keep_page else 0
+        # Straight back from a lesson: the same page; from anywhere else: the first page.
+        came_from = getattr(self.manager.transition, "screen_out", None)
+        keep = came_from is not None and came_from.name == "lesson"
+        self.page = min(self.page, len(pages(list(svc.lessons), PER_PAGE)) - 1) if keep else 0
         self.fill()
         svc.refresh_catalog(lambda updated: updated and Clock.schedule_once(lambda *_: self.fill()))
 

@@ -45,6 +45,16 @@ def test_lessons_list_pages_through_all_lessons(ui, artefacts):
     assert {x.title for x in load_lessons().values()} <= seen
     assert "老师上课" in seen
     assert "学用手机" in ui.app.services.speaker.last
+    # Back from a lesson on the last page: still the last page; from home again: the first page.
+    last = screen.page
+    assert last == screen.page_count - 1 > 0
+    ui.tap(next(w for w in screen.ids.grid.children if w.text != "老师上课"))
+    assert ui.app.sm.current == "lesson"
+    tap(ui, "返回")
+    assert ui.app.sm.current == "lessons" and screen.page == last
+    tap(ui, "回首页")
+    tap(ui, "学用手机")
+    assert screen.page == 0
 
 
 def test_player_walks_every_step_of_a_lesson_by_touch(ui, artefacts):
