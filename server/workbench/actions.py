@@ -27,7 +27,8 @@ FROM = {
     "reopen": {S.RESOLVED, S.FOLLOWED_UP, S.REJECTED, S.MERGED},
 }
 ACTION_LABELS = {"accept": "受理", "assign": "派给志愿者", "start": "开始办理", "resolve": "办结",
-                 "reject": "不予受理", "merge": "并入议事", "follow_up": "记录回访", "reopen": "重新办理"}
+                 "reject": "不予受理", "merge": "并入议事", "follow_up": "记录回访", "reopen": "重新办理",
+                 "outcome": "告知议事结果"}
 VOLUNTEER_ACTIONS = {"start", "resolve"}
 
 # What the kiosk says to the resident after each action, unless the cadre writes their own sentence.
@@ -89,8 +90,8 @@ def _apply(r: Request, action: str, actor, to_state: str, *, note: str = "", pub
         event = RequestEvent.objects.create(request=current, at=now, actor=actor, actor_label=_label(actor),
                                             from_state=from_state, to_state=to_state, note=note.strip(),
                                             public_note=public_note)
-        audit.record(actor, "change", current, f"{ACTION_LABELS.get(action, action)}：{from_state}→{to_state}",
-                     http_request)
+        audit.record(actor, "change", current,
+                     f"{ACTION_LABELS[action]}：{S(from_state).label}→{S(to_state).label}", http_request)
     r.refresh_from_db()
     return event
 

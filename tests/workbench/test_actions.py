@@ -34,6 +34,7 @@ def test_full_life_writes_an_event_with_actor_and_public_note_each_step(world):
     assert events[1].public_note == actions.PUBLIC["assign"] == r.events.get(to_state="assigned").public_note
     assert r.public_note == actions.PUBLIC["follow_up"]
     assert AuditLog.objects.filter(request=r, action="change").count() == 5
+    assert AuditLog.objects.filter(request=r, detail="办结：正在办理→已办结", user=vol.user).exists()
 
 
 def test_disallowed_transitions_change_nothing(world):
