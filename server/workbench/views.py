@@ -131,6 +131,12 @@ def request_detail(request, pk: int):
     return render(request, "workbench/request.html", ctx)
 
 
+def _int(value) -> int:
+    """A posted id or score; anything else is 0 (matches nothing, fails validation with a clear message)."""
+    value = (value or "").strip()
+    return int(value) if value.isdigit() and len(value) < 12 else 0
+
+
 @require_POST
 @login_required
 def request_action(request, pk: int, action: str):
@@ -143,7 +149,7 @@ def request_action(request, pk: int, action: str):
         if action == "accept":
             actions.accept(r, request.user, note=p.get("note", ""), **kw)
         elif action == "assign":
-            vol = Volunteer.objects.filter(pk=p.get("volunteer") or 0).first()
+            vol = Volunteer.objects.filter(pk=_int(p.get("volunteer"))).first()
             if vol is None:
                 raise actions.ActionError("请选一位志愿者。")
             actions.assign(r, request.user, vol, note=p.get("note", ""), **kw)
@@ -154,16 +160,12 @@ def request_action(request, pk: int, action: str):
         elif action == "reject":
             actions.reject(r, request.user, p.get("reason", ""), **kw)
         elif action == "merge":
-            topic = Topic.objects.filter(pk=p.get("topic") or 0, post=r.post_id).first()
+            topic = Topic.objects.filter(pk=_int(p.get("topic")), post=r.post_id).first()
             if topic is None:
                 raise actions.ActionError("请选一个议事。")
             actions.merge(r, request.user, topic, note=p.get("note", ""), **kw)
         elif action == "follow_up":
-            try:
-                score = int(p.get("satisfaction", ""))
-            except ValueError:
-                score = 0
-            actions.follow_up(r, request.user, score, note=p.get("note", ""), **kw)
+            actions.follow_up(r, request.user, _int(p.get("satisfaction")), note=p.get("note", ""), **kw)
         elif action == "reopen":
             actions.reopen(r, request.user, p.get("reason", ""), **kw)
     except actions.ActionError as exc:

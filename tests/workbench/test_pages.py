@@ -218,3 +218,24 @@ def test_metrics_rates_and_medians(world):
     assert o.satisfaction_rate == 50.0      # one 5, one 2
     assert o.median_accept_h == 2.0 and o.median_resolve_h == 20.0
     assert len(d["by_month"]) == 3 and "<svg" in d["chart_rates"] and "<script" not in d["chart_rates"]
+
+
+def test_garbage_form_values_get_a_clear_message_not_an_error(world):
+    ra, c = world["ra"], client_for(world["cadre_a"])
+    for action, data, words in (("assign", {"volunteer": "abc"}, "请选一位志愿者"),
+                                ("merge", {"topic": "1; drop"}, "请选一个议事"),
+                                ("nonsense", {}, None)):
+        r = c.post(f"/w/requests/{ra.pk}/{action}", data, follow=True)
+        if words is None:
+            assert r.status_code == 404
+        else:
+            assert r.status_code == 200 and words in r.content.decode()
+    actions.accept(ra, world["cadre_a"])
+    actions.resolve(ra, world["cadre_a"], "已办")
+    r = c.post(f"/w/requests/{ra.pk}/follow_up", {"satisfaction": "五"}, follow=True)
+    assert "一到五" in r.content.decode()
+    ra.refresh_from_db()
+    assert ra.state == State.RESOLVED
+    assert c.get("/w/inbox/?page=zz&date_from=notadate").status_code == 200
+    assert c.get("/w/daily/?date=yesterday").status_code == 200
+    assert c.get("/w/metrics/?months=-3").status_code == 200
