@@ -27,20 +27,22 @@ class Tally:
         self.resolve_hours: list[float] = []
 
     def add(self, category, state, received_at, accepted_at, resolved_at, satisfaction):
+        self.add_facts(facts(category, state, received_at, accepted_at, resolved_at, satisfaction))
+
+    def add_facts(self, f) -> None:
+        counted, in_time, resolvable, resolved, satisfaction, accept_h, resolve_h = f
         self.total += 1
-        if state != State.MERGED:
-            self.responded_base += 1
-            self.responded += limits.accepted_in_time(category, received_at, accepted_at)
-        if state not in (State.MERGED, State.REJECTED):
-            self.resolved_base += 1
-            self.resolved += state in (State.RESOLVED, State.FOLLOWED_UP)
+        self.responded_base += counted
+        self.responded += in_time
+        self.resolved_base += resolvable
+        self.resolved += resolved
         if satisfaction:
             self.followed += 1
             self.satisfied += satisfaction >= 4
-        if accepted_at:
-            self.accept_hours.append((accepted_at - received_at).total_seconds() / 3600)
-        if resolved_at and state in (State.RESOLVED, State.FOLLOWED_UP):
-            self.resolve_hours.append((resolved_at - received_at).total_seconds() / 3600)
+        if accept_h is not None:
+            self.accept_hours.append(accept_h)
+        if resolve_h is not None:
+            self.resolve_hours.append(resolve_h)
 
     @staticmethod
     def _rate(a, b):
@@ -67,6 +69,17 @@ class Tally:
         return round(statistics.median(self.resolve_hours), 1) if self.resolve_hours else None
 
 
+def facts(category, state, received_at, accepted_at, resolved_at, satisfaction) -> tuple:
+    """What one request adds to a tally, worked out once (a request is added to four tallies)."""
+    counted = state != State.MERGED
+    resolvable = counted and state != State.REJECTED
+    done = state in (State.RESOLVED, State.FOLLOWED_UP)
+    return (counted, counted and limits.accepted_in_time(category, received_at, accepted_at), resolvable,
+            resolvable and done, satisfaction,
+            (accepted_at - received_at).total_seconds() / 3600 if accepted_at else None,
+            (resolved_at - received_at).total_seconds() / 3600 if resolved_at and done else None)
+
+
 def compute(qs, *, months: int, now) -> dict:
     tz = timezone.get_current_timezone()
     local = now.astimezone(tz)
@@ -85,13 +98,14 @@ def compute(qs, *, months: int, now) -> dict:
         d = (d + timedelta(days=32)).replace(day=1)
     fields = ("post__name", "category", "state", "received_at", "accepted_at", "resolved_at", "satisfaction")
     for post, cat, *rest in qs.filter(received_at__gte=first).values_list(*fields).iterator(chunk_size=5000):
-        row = (cat, *rest)
-        overall.add(*row)
-        by_post.setdefault(post, Tally(post)).add(*row)
-        by_cat.setdefault(cat, Tally(cats.get(cat, cat))).add(*row)
-        month = rest[1].astimezone(tz).strftime("%Y-%m")
-        if month in by_month:
-            by_month[month].add(*row)
+        f = facts(cat, *rest)
+        overall.add_facts(f)
+        (by_post.get(post) or by_post.setdefault(post, Tally(post))).add_facts(f)
+        (by_cat.get(cat) or by_cat.setdefault(cat, Tally(cats.get(cat, cat)))).add_facts(f)
+        local_at = rest[1].astimezone(tz)
+        month = by_month.get(f"{local_at.year:04d}-{local_at.month:02d}")
+        if month is not None:
+            month.add_facts(f)
     month_list = list(by_month.values())
     return {"overall": overall, "by_post": sorted(by_post.values(), key=lambda t: t.name),
             "by_category": sorted(by_cat.values(), key=lambda t: -t.total), "by_month": month_list,
