@@ -99,21 +99,6 @@ def audit_screen(harness, screen) -> list[str]:
         elif found[0] < theme.MIN_CONTRAST:
             problems.append(f"{what} contrast {found[0]:.1f}:1 < {theme.MIN_CONTRAST}:1")
 
-    for lab in labels:   # text under (or over) a button it does not belong to is unreadable or a trap
-        tw, th = lab.texture_size
-        cx, cy = lab.to_window(*lab.center)
-        text_rect = (cx - tw / 2 + 1, cy - th / 2 + 1, cx + tw / 2 - 1, cy + th / 2 - 1)
-        owners = set()
-        p = lab
-        while p is not None and p is not screen:
-            owners.add(id(p))
-            p = p.parent
-        for t in targets:
-            r = _window_rect(t)
-            if id(t) not in owners and r[0] < text_rect[2] and text_rect[0] < r[2] and r[1] < text_rect[3] \
-                    and text_rect[1] < r[3]:
-                problems.append(f"{name}: text {lab.text.strip()[:16]!r} overlaps {getattr(t, 'text', '') or type(t).__name__!r}")
-
     def text_rect(lab):
         tw, th = lab.texture_size
         cx, cy = lab.to_window(*lab.center)
@@ -127,6 +112,17 @@ def audit_screen(harness, screen) -> list[str]:
     for lab, r in drawn:
         if r[1] < -1 or r[3] > Window.height + 1 or r[0] < -1 or r[2] > Window.width + 1:
             problems.append(f"{name}: text {lab.text.strip()[:16]!r} is partly off screen")
+    for lab, r in drawn:   # text under (or over) a button it does not belong to is unreadable or a trap
+        owners = set()
+        p = lab
+        while p is not None and p is not screen:
+            owners.add(id(p))
+            p = p.parent
+        for t in targets:
+            tr = _window_rect(t)
+            if id(t) not in owners and tr[0] < r[2] - 1 and r[0] + 1 < tr[2] and tr[1] < r[3] - 1 and r[1] + 1 < tr[3]:
+                problems.append(f"{name}: text {lab.text.strip()[:16]!r} overlaps "
+                                f"{getattr(t, 'text', '') or type(t).__name__!r}")
 
     rects = []
     for t in targets:
