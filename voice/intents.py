@@ -11,13 +11,14 @@ contains a request word ("吃饭了没") is vetoed.
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-
-from pypinyin import Style, lazy_pinyin
 
 DIALOGUE_PATH = Path(__file__).resolve().parent.parent / "assets" / "dialogue.toml"
 
@@ -53,6 +54,20 @@ def _fold(syl: str) -> str:
     return syl
 
 
+@lru_cache(maxsize=1)
+def _readings() -> dict[str, str]:
+    """Each character's most common reading, toneless, from pypinyin's character table alone: importing
+    pypinyin loads its phrase dictionary too (about 40 MB resident) for little gain here, since both the
+    phrases and the utterance are read the same way and the same character always matches."""
+    spec = importlib.util.find_spec("pypinyin")   # locate the package without importing it
+    table = json.loads(Path(spec.origin).with_name("pinyin_dict.json").read_text(encoding="utf-8"))
+    out = {}
+    for code, marked in table.items():
+        first = unicodedata.normalize("NFD", marked.split(",")[0]).replace("u\u0308", "v")   # ü → v
+        out[chr(int(code))] = "".join(c for c in first if not unicodedata.combining(c))
+    return out
+
+
 @dataclass(frozen=True)
 class Syl:
     char: str
@@ -61,8 +76,12 @@ class Syl:
 
 
 def syllables(text: str) -> tuple[Syl, ...]:
-    han = _NOT_HAN.sub("", text)
-    return tuple(Syl(c, p, _fold(p)) for c, p in zip(han, lazy_pinyin(han, style=Style.NORMAL, errors=list), strict=True))
+    readings = _readings()
+    out = []
+    for c in _NOT_HAN.sub("", text):
+        raw = readings.get(c, c)
+        out.append(Syl(c, raw, _fold(raw)))
+    return tuple(out)
 
 
 def _cost(a: Syl, b: Syl) -> float:
