@@ -66,6 +66,7 @@ class KioskApp(App):
     debounce_ms = NumericProperty(400)
     draft = DictProperty(dict(EMPTY_DRAFT))   # the request being entered; cleared by reset_session()
     receipt = StringProperty("")              # the last receipt code shown
+    receipt_uuid = ""                         # its request's client UUID, for the phone status page
     idle_warning = BooleanProperty(False)
     idle_left = NumericProperty(0)            # seconds before the idle reset, while warning
 
@@ -275,6 +276,7 @@ class KioskApp(App):
         except SubmitError as exc:
             self.say(self.t("confirm.failed", reason=str(exc)))
             return None
+        self.receipt_uuid = result["uuid"]
         self.receipt = result["receipt"]
         self.draft = dict(EMPTY_DRAFT)   # nothing personal stays in the UI after queueing
         self.history.clear()

@@ -25,7 +25,11 @@ def receipt_prefix(receipt: str) -> str:
 
 
 def status_url(app, receipt: str) -> str:
-    return f"{app.services.config.public_url}/r/{receipt}" if receipt else ""
+    # ?u= names exactly this request: after a receipt clash between two kiosks the code alone is ambiguous.
+    if not receipt:
+        return ""
+    uuid = getattr(app, "receipt_uuid", "")
+    return f"{app.services.config.public_url}/r/{receipt}" + (f"?u={uuid}" if uuid else "")
 
 
 class ReceiptScreen(KioskScreen):

@@ -47,18 +47,21 @@ def spoken_numbers(text: str) -> str:
 class DebouncedButtonBehavior(ButtonBehavior):
     """A tap counts once: trembling fingers produce bursts of touches on one button."""
 
-    _last_release = 0.0
+    # The last button released anywhere and when: only a repeat on the SAME button with no other tap
+    # between is a tremble (3183 typed quickly must keep both threes).
+    _last: tuple[object | None, float] = (None, 0.0)
     nav = BooleanProperty(False)   # navigation (NavBar, paging): not one of the screen's choices
 
     def on_touch_down(self, touch):
         app = App.get_running_app()
         gap = (app.debounce_ms if app else 0) / 1000
-        if self.collide_point(*touch.pos) and time.monotonic() - self._last_release < gap:
+        last, at = DebouncedButtonBehavior._last
+        if self.collide_point(*touch.pos) and last is self and time.monotonic() - at < gap:
             return True  # swallow the repeat
         return super().on_touch_down(touch)
 
     def on_release(self):
-        self._last_release = time.monotonic()
+        DebouncedButtonBehavior._last = (self, time.monotonic())
 
 
 class Tile(DebouncedButtonBehavior, BoxLayout):

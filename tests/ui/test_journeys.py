@@ -103,6 +103,16 @@ def test_trembling_double_tap_counts_once(ui):
     assert keypad.value == "55"
 
 
+def test_quick_typing_keeps_a_key_pressed_again_after_another(ui):
+    app = ui.app
+    find.tap(ui, "查进度")
+    keypad = app.sm.current_screen.ids.keypad
+    screen = app.sm.current_screen
+    for d in "3183":                  # no pause: the second 3 follows other keys, so it is no tremble
+        ui.tap(find.button(screen, d), hold=0.02)
+    assert keypad.value == "3183"
+
+
 def test_idle_warns_then_resets_and_forgets(ui, artefacts):
     app = ui.app
     idle = app.services.config["kiosk"]

@@ -10,10 +10,11 @@ def _receipt_screen(ui):
 
     app = ui.app
     r = submit_request(app.services, category="shopping", phone="13700004444")
+    app.receipt_uuid = r["uuid"]
     app.receipt = r["receipt"]
     app.go("receipt")
     ui.pump(0.2)
-    return app.sm.current_screen, r["receipt"]
+    return app.sm.current_screen, r["receipt"], r["uuid"]
 
 
 def test_receipt_qr_decodes_to_the_status_page_from_the_screenshot(ui, artefacts):
@@ -23,11 +24,11 @@ def test_receipt_qr_decodes_to_the_status_page_from_the_screenshot(ui, artefacts
     from screens.qrwidget import QRCodeWidget
     from tests.ui.find import walk
 
-    screen, receipt = _receipt_screen(ui)
+    screen, receipt, uuid = _receipt_screen(ui)
     qr = next(w for w in walk(screen) if isinstance(w, QRCodeWidget))
     shot = ui.screenshot(artefacts / "screens" / "receipt-qr.png")
     decoded = [d.data.decode() for d in decode(Image.open(shot))]
-    assert decoded == [f"{ui.app.services.config.public_url}/r/{receipt}"]
+    assert decoded == [f"{ui.app.services.config.public_url}/r/{receipt}?u={uuid}"]
     assert qr.data == decoded[0]
 
 
@@ -36,7 +37,7 @@ def test_qr_is_at_least_five_centimetres_with_whole_pixel_modules(ui):
     from screens.qrwidget import QRCodeWidget
     from tests.ui.find import walk
 
-    screen, _ = _receipt_screen(ui)
+    screen, _, _ = _receipt_screen(ui)
     qr = next(w for w in walk(screen) if isinstance(w, QRCodeWidget))
     s = ui.app.services.config["screen"]
     px_per_mm = (s["width"] ** 2 + s["height"] ** 2) ** 0.5 / s["diagonal_inches"] / 25.4
@@ -60,7 +61,7 @@ def test_qr_matrix_has_the_quiet_zone_and_error_correction_m():
 
 
 def test_receipt_narration_names_the_digits_twice(ui):
-    screen, receipt = _receipt_screen(ui)
+    screen, receipt, uuid = _receipt_screen(ui)
     words = " ".join("零一二三四五六七八九"[int(d)] for d in receipt[-4:])
     assert screen.narration().count(words) == 2
     assert find.texts(screen).count(" ".join(receipt[-4:])) == 1
