@@ -60,4 +60,6 @@ def home(request):
         return redirect("workbench:inbox")
     if r == "volunteer":
         return redirect("workbench:tasks")
+    if r == "teacher":
+        return redirect("lessons_overview")
     return render(request, "core/home.html", {"role": r, "role_label": roles.ROLE_LABELS.get(r, "")})

@@ -171,8 +171,9 @@ def test_roles_home_pages(world):
     teacher = User.objects.create_user("teacher", password="teach-pass-1")
     roles.make_teacher(teacher)
     assert roles.role(teacher) == "teacher"
-    page = client_for(teacher).get("/")
-    assert page.status_code == 200 and "手机课堂" in page.content.decode()
+    page = client_for(teacher).get("/", follow=True)
+    assert page.redirect_chain[-1][0] == "/lessons/"          # a teacher starts at the class records
+    assert page.status_code == 200 and "手机课" in page.content.decode()
     assert client_for(teacher).get(f"/w/requests/{world['ra'].pk}/").status_code == 404
     assert client_for(world["cadre_a"]).get("/").url == "/w/inbox/"
     boss = User.objects.create_user("boss", password="boss-pass-1")
