@@ -4,15 +4,9 @@ opened again (a kind page). Screenshots: artefacts/lessons/phone-*.png."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
 from sync.lessons_client import LessonsClient
+from tests.browser import launch as launch_chromium
 from tests.sync.realserver import RealServer
-
-CHROMIUM = "/usr/bin/chromium"
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium missing: scripts/setup --test installs it")
 
 
 def test_phone_pages_in_a_real_browser(tmp_path, artefacts):
@@ -27,7 +21,7 @@ def test_phone_pages_in_a_real_browser(tmp_path, artefacts):
         client = LessonsClient(srv.url, token)
         practice = client.new_practice("scan_pay")
         with sync_playwright() as p:
-            b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
+            b = launch_chromium(p)
             page = b.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
             page.goto(f"{srv.url}/l/scan_pay")
             page.screenshot(path=str(folder / "phone-lesson.png"), full_page=True)
@@ -77,7 +71,7 @@ def test_teacher_page_shows_a_synced_class(tmp_path, artefacts):
         assert SyncClient(outbox, srv.url, token).send()["sent"] == 6
         folder = artefacts / "lessons"
         with sync_playwright() as p:
-            b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
+            b = launch_chromium(p)
             page = b.new_page(viewport={"width": 1280, "height": 900})
             page.goto(srv.url + "/lessons/")
             page.fill("#id_username", "teacher")

@@ -4,16 +4,12 @@ served by the real `community-server serve`. Screenshots: artefacts/sync/receipt
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 
-import pytest
 import requests
 
 from sync import protocol
+from tests.browser import launch as launch_chromium
 from tests.sync.realserver import RealServer
-
-CHROMIUM = "/usr/bin/chromium"
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium missing: scripts/setup --test installs it")
 
 
 def test_receipt_page_on_a_phone(tmp_path, artefacts):
@@ -32,7 +28,7 @@ def test_receipt_page_on_a_phone(tmp_path, artefacts):
         folder = artefacts / "sync"
         folder.mkdir(exist_ok=True)
         with sync_playwright() as p:
-            b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
+            b = launch_chromium(p)
             page = b.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
             page.goto(f"{srv.url}/r/WJZ1-0427?u={it['uuid']}")
             page.screenshot(path=str(folder / "receipt-found.png"), full_page=True)
