@@ -107,6 +107,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)   # whitenoise looks there too; an absent folder only earns a warning per request
 WHITENOISE_USE_FINDERS = True  # serve the apps' static files directly: no collectstatic step at a post
 
 SECURE = os.environ.get("COMMUNITY_SECURE_COOKIES") == "1"
