@@ -92,7 +92,6 @@ def test_lesson_and_screen_sentences_pass_the_pronunciation_check():
     from screens.lesson_session import speakable
     from voice.pronounce import problems
 
-    if not shutil.which("espeak-ng"):
-        pytest.skip("espeak-ng missing: scripts/setup installs it")
+    assert shutil.which("espeak-ng"), "espeak-ng missing: scripts/setup installs it"
     samples = ["第3步。打开微信", "已添加3号楼2单元502室的学员。", "记好了，12位学员学会了。下课啦，谢谢老师。"]
     assert {s: problems(speakable(s)) for s in samples} == {s: [] for s in samples}

@@ -34,8 +34,7 @@ def pg_cluster():
 
     from tests import pg
 
-    if pg.pg_bin() is None:
-        pytest.skip("PostgreSQL is not installed (scripts/setup --test installs it)")
+    assert pg.pg_bin(), "PostgreSQL is not installed (scripts/setup --test installs it)"
     root = Path(tempfile.mkdtemp(prefix="e2e-pg-"))   # not under pytest's root-only tmp: postgres must reach it
     url = pg.start(root)
     yield url
@@ -330,8 +329,7 @@ def test_database_gone_under_the_server_nothing_lost(tmp_path):
 
     from tests import pg
 
-    if pg.pg_bin() is None:
-        pytest.skip("PostgreSQL is not installed (scripts/setup --test installs it)")
+    assert pg.pg_bin(), "PostgreSQL is not installed (scripts/setup --test installs it)"
     root = Path(tempfile.mkdtemp(prefix="e2e-pgdown-"))
     srv = RealServer(tmp_path / "srv", pg.start(root))
     try:
