@@ -7,6 +7,7 @@ voice/listen.py resamples for the recogniser. A machine without a microphone mak
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 import time
@@ -19,6 +20,8 @@ import numpy as np
 
 BLOCK_S = 0.1
 
+
+log = logging.getLogger(__name__)
 
 class Microphone(Protocol):
     @property
@@ -52,7 +55,8 @@ class SoundDeviceMicrophone:
         try:
             info = self._info()
         except Exception as exc:  # noqa: BLE001 - PortAudioError, ValueError for a wrong name
-            return f"没有找到麦克风（{exc}），请用手点屏幕。"
+            log.info("microphone: %s", exc)   # PortAudio's English goes to the log, not into speech
+            return "没有找到麦克风，请用手点屏幕。"
         if info.get("max_input_channels", 0) < 1:
             return "这个设备不能录音，请检查麦克风。"
         return "ok"
@@ -138,7 +142,8 @@ def microphone_test(mic, seconds: float = 1.0) -> str:
             if time.monotonic() > end:
                 break
     except Exception as exc:  # noqa: BLE001 - PortAudio errors while opening the stream
-        return f"话筒打不开：{exc}"
+        log.info("microphone test: %s", exc)
+        return "话筒打不开，请检查连线。"
     finally:
         stop.set()
     if got == 0:
