@@ -13,8 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -23,16 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import requests  # noqa: E402
-
 from sync.client import SyncClient  # noqa: E402
 from sync.outbox import Outbox  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.sync.realserver import running  # noqa: E402
 
 
 def main() -> int:
@@ -41,22 +32,7 @@ def main() -> int:
     ap.add_argument("--batch", type=int, default=200)
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-drain-"))
-    env = {**os.environ, "COMMUNITY_DATA_DIR": str(tmp / "srv"), "COMMUNITY_LOG_LEVEL": "WARNING"}
-    cli = [sys.executable, "-m", "server.cli"]
-    subprocess.run(cli + ["add-post", "--code", "WJZ1", "--name", "王家庄"], env=env, check=True, capture_output=True)
-    token = json.loads(subprocess.run(cli + ["add-kiosk", "--post", "WJZ1", "--json"], env=env, check=True,
-                                      capture_output=True, text=True).stdout)["token"]
-    port = free_port()
-    server = subprocess.Popen(cli + ["serve", "--port", str(port)], env=env, cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(600):
-            try:
-                requests.get(url + "/healthz", timeout=1)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.05)
+    with running(tmp / "srv", os.environ.get("DATABASE_URL")) as srv:
         box = Outbox(tmp / "outbox.sqlite3", "WJZ1")
         t0 = time.perf_counter()
         uuids = set()
@@ -66,22 +42,18 @@ def main() -> int:
                                       "building": "3号楼", "room": "301", "text": "买一袋米"})
             uuids.add(uid)
         fill = time.perf_counter() - t0
-        client = SyncClient(box, url, token, timeout=30, batch_size=args.batch)
+        client = SyncClient(box, srv.url, srv.token, timeout=30, batch_size=args.batch)
         t0 = time.perf_counter()
         out = client.run_once()
         drain = time.perf_counter() - t0
         assert out["pending"] == 0 and out["sent"] == args.n, out
         # exactly the outbox's UUIDs on the server, each once
-        r = subprocess.run(cli + ["requests", "--json"], env=env, capture_output=True, text=True, check=True)
-        got = [row["uuid"] for row in json.loads(r.stdout)]
+        got = [row["uuid"] for row in srv.stored()]
         assert len(got) == args.n and set(got) == uuids, (len(got), len(set(got) & uuids))
         print(json.dumps({"n": args.n, "batch": args.batch, "enqueue_s": round(fill, 2),
                           "enqueue_per_s": round(args.n / fill), "drain_s": round(drain, 2),
                           "drain_per_s": round(args.n / drain), "database": os.environ.get("DATABASE_URL", "sqlite")
                           .split(":")[0]}))
-    finally:
-        server.terminate()
-        server.wait(10)
     return 0
 
 

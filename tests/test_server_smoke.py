@@ -5,31 +5,17 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 import requests
 
-from tests.conftest import free_port
+from tests.sync.realserver import running
 
 
 @pytest.fixture
 def server(tmp_path):
-    port = free_port()
-    env = {**os.environ, "COMMUNITY_DATA_DIR": str(tmp_path / "srv")}
-    env.pop("DATABASE_URL", None)
-    proc = subprocess.Popen([sys.executable, "-m", "server.cli", "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            requests.get(url + "/healthz", timeout=1)
-            break
-        except requests.ConnectionError:
-            time.sleep(0.05)
-    yield url, tmp_path / "srv"
-    proc.terminate()
-    proc.wait(10)
+    with running(tmp_path / "srv", kiosk=False, log_level="INFO") as srv:   # INFO: the log file gets lines
+        yield srv.url, srv.data
 
 
 def test_health_and_login_page(server):

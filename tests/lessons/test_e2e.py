@@ -22,16 +22,13 @@ from sync.client import SyncClient
 from sync.lessons import LESSONS_DIR, load_file, load_lessons
 from sync.lessons_client import LessonsClient, LessonsClientError, PracticeWatcher
 from sync.outbox import Outbox
-from tests.sync.realserver import RealServer
+from tests.sync.realserver import running
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    srv = RealServer(tmp_path_factory.mktemp("lessons-srv"))
-    srv.token = srv.setup_post_and_kiosk()
-    srv.start()
-    yield srv
-    srv.stop()
+    with running(tmp_path_factory.mktemp("lessons-srv")) as srv:
+        yield srv
 
 
 def phone_pays(url: str) -> requests.Response:

@@ -11,6 +11,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -20,11 +22,12 @@ from tests.conftest import free_port
 
 
 class RealServer:
-    def __init__(self, data: Path, database_url: str | None = None):
+    def __init__(self, data: Path, database_url: str | None = None, log_level: str = "WARNING"):
         self.data = data
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "COMMUNITY_DATA_DIR": str(data), "COMMUNITY_LOG_LEVEL": "WARNING"}
+        self.token = ""
+        self.env = {**os.environ, "COMMUNITY_DATA_DIR": str(data), "COMMUNITY_LOG_LEVEL": log_level}
         self.env.pop("DATABASE_URL", None)
         if database_url:
             self.env["DATABASE_URL"] = database_url
@@ -73,6 +76,20 @@ class RealServer:
 
     def stored(self) -> list[dict]:
         return self.cli_json("requests")
+
+
+@contextmanager
+def running(data: Path, database_url: str | None = None, *, kiosk: bool = True,
+            log_level: str = "WARNING") -> Iterator[RealServer]:
+    """A started server (with post WJZ1 and a kiosk whose token is `.token`, unless kiosk=False), stopped after."""
+    srv = RealServer(data, database_url, log_level)
+    if kiosk:
+        srv.token = srv.setup_post_and_kiosk()
+    srv.start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
 
 
 class Proxy:

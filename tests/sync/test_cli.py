@@ -7,12 +7,10 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import pytest
-import requests
 
-from tests.conftest import free_port
+from tests.sync.realserver import running
 
 
 def kiosk(cfg, *args, check=True):
@@ -64,26 +62,8 @@ def test_cli_errors_are_one_clear_line(tmp_path):
 
 @pytest.fixture
 def server(tmp_path):
-    data = tmp_path / "srv"
-    env = {**os.environ, "COMMUNITY_DATA_DIR": str(data)}
-    env.pop("DATABASE_URL", None)
-    run = lambda *a: subprocess.run([sys.executable, "-m", "server.cli", *a], env=env,  # noqa: E731
-                                    capture_output=True, text=True, timeout=120, check=True).stdout
-    run("add-post", "--code", "WJZ1", "--name", "王家庄")
-    token = json.loads(run("add-kiosk", "--post", "WJZ1", "--json"))["token"]
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "server.cli", "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(600):
-        try:
-            requests.get(url + "/healthz", timeout=1)
-            break
-        except requests.ConnectionError:
-            time.sleep(0.05)
-    yield url, token, run
-    proc.terminate()
-    proc.wait(10)
+    with running(tmp_path / "srv") as srv:
+        yield srv.url, srv.token, lambda *a: srv.cli(*a).stdout
 
 
 def test_sync_once_against_the_real_server(tmp_path, server):

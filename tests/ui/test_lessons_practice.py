@@ -10,17 +10,14 @@ import pytest
 import requests
 
 from tests.lessons.test_e2e import phone_pays
-from tests.sync.realserver import RealServer
+from tests.sync.realserver import running
 from tests.ui.test_lessons_player import open_lesson, tap
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    srv = RealServer(tmp_path_factory.mktemp("lessons-ui-srv"))
-    srv.token = srv.setup_post_and_kiosk()
-    srv.start()
-    yield srv
-    srv.stop()
+    with running(tmp_path_factory.mktemp("lessons-ui-srv")) as srv:
+        yield srv
 
 
 @pytest.fixture
