@@ -55,6 +55,10 @@ class Services:
     symbol_font: str
     outbox: Any = None        # sync.outbox.Outbox (kiosk.wiring)
     sync: Any = None          # sync.client.SyncWorker: start()/stop()/kick()
+    microphone: Any = None    # voice.microphone.Microphone
+    recognizer: Any = None    # voice.recognizer.VoskRecognizer (loads in the background)
+    voice_health: Any = None  # () -> {"microphone", "model", "tts"}: "ok" or a Chinese sentence
+    microphone_test: Any = None  # () -> "ok" or a Chinese sentence
     extra: dict[str, Any] = field(default_factory=dict)
 
 

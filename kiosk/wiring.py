@@ -69,10 +69,8 @@ def _wire_sync(services: Services) -> None:
     services.outbox = Outbox(outbox_path(cfg), cfg["post"]["code"])
 
     def heartbeat_info() -> dict:
-        health = getattr(services, "voice_health", None) or services.extra.get("voice_health")
-        voice = health() if callable(health) else {}
-        bad = [v for v in voice.values() if v != "ok"]
-        return {"version": __version__, "voice_health": "；".join(bad)[:200] if bad else ("ok" if voice else "未知"),
+        bad = [v for v in services.voice_health().values() if v != "ok"]
+        return {"version": __version__, "voice_health": "；".join(bad)[:200] if bad else "ok",
                 "printer_health": "无打印机"}
 
     services.sync = SyncWorker(from_config(cfg, services.outbox, heartbeat_info), cfg["server"]["sync_interval_s"])

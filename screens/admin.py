@@ -116,12 +116,8 @@ class AdminScreen(KioskScreen):
         return catalog.get(category).label if category in catalog else (category or "")
 
     def _voice_health(self) -> dict:
-        s = App.get_running_app().services
-        health = getattr(s, "voice_health", None) or s.extra.get("voice_health")
         app = App.get_running_app()
-        unknown = app.t("admin.unknown")
-        found = health() if callable(health) else {"microphone": unknown, "model": unknown, "tts": s.speaker.health}
-        return {k: app.t("admin.ok") if v == "ok" else v for k, v in found.items()}
+        return {k: app.t("admin.ok") if v == "ok" else v for k, v in app.services.voice_health().items()}
 
     # -- sound ----------------------------------------------------------------
     def _sound_labels(self) -> None:
@@ -150,11 +146,10 @@ class AdminScreen(KioskScreen):
         app.say(self.message)
 
     def test_microphone(self) -> None:
-        """B's services.microphone_test() -> Chinese sentence; until then the microphone's health."""
+        """services.microphone_test() -> "ok" or a Chinese sentence saying what is wrong."""
         app = App.get_running_app()
-        test = getattr(app.services, "microphone_test", None) or app.services.extra.get("microphone_test")
-        result = test() if callable(test) else self._voice_health()["microphone"]
-        self.message = app.t("admin.mic_ok") if result in ("ok", app.t("admin.ok")) else result
+        result = app.services.microphone_test()
+        self.message = app.t("admin.mic_ok") if result == "ok" else result
         app.say(self.message)
 
     # -- register -------------------------------------------------------------
