@@ -128,9 +128,8 @@ class LessonService:
             "learner": {k: learner.get(k, "") for k in ("uuid", "name", "building", "unit", "room")} if learner else None,
             "session": dict(self.session) if self.session else None,
         })
-        sync = getattr(self.services, "sync", None)
-        if sync is not None and hasattr(sync, "kick"):
-            sync.kick()
+        if self.services.sync is not None:
+            self.services.sync.kick()
 
 
 def lesson_service(app) -> LessonService:

@@ -222,9 +222,6 @@ class VoiceScreen(KioskScreen):
         if self.state != "confirm" or not self._intent:
             return
         app = App.get_running_app()
-        if not hasattr(app, "start_request"):
-            app.say(TEXTS["not_ready"])
-            return
         intent, text = self._intent, self._text
         self._intent = None
         app.start_request(intent, channel="voice", transcript=text)
