@@ -7,16 +7,20 @@ only differs by a Lanzhou merger (n/l, en/eng, in/ing, an/ang, z/zh, c/ch, s/sh,
 scores its best phrase, so a category with many phrases does not swallow one with few; a score
 under the threshold or a near-tie between two categories is no intent; small talk that merely
 contains a request word ("吃饭了没") is vetoed.
+
+Beyond one clear request the matcher says what the kiosk should do instead of failing (voice/dialogue.py
+acts on it): a near-tie between two categories is a question between the two (Match.ask); two requests
+joined by 还有/再/顺便 are the first to confirm and the second to offer afterwards (Match.also); a request
+word under a negation (不用送饭了, 暖气修好了) or an utterance that says nothing is wrong (没事, 已经好了) is
+no request.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import json
+import os
 import re
 import tomllib
-import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -54,18 +58,17 @@ def _fold(syl: str) -> str:
     return syl
 
 
-@lru_cache(maxsize=1)
-def _readings() -> dict[str, str]:
-    """Each character's most common reading, toneless, from pypinyin's character table alone: importing
-    pypinyin loads its phrase dictionary too (about 40 MB resident) for little gain here, since both the
-    phrases and the utterance are read the same way and the same character always matches."""
-    spec = importlib.util.find_spec("pypinyin")   # locate the package without importing it
-    table = json.loads(Path(spec.origin).with_name("pinyin_dict.json").read_text(encoding="utf-8"))
-    out = {}
-    for code, marked in table.items():
-        first = unicodedata.normalize("NFD", marked.split(",")[0]).replace("u\u0308", "v")   # ü → v
-        out[chr(int(code))] = "".join(c for c in first if not unicodedata.combining(c))
-    return out
+@lru_cache(maxsize=8192)
+def _reading(char: str) -> str:
+    """A character's most common reading, toneless (ü as v), through pypinyin's API one character at a
+    time: both the phrases and the utterance are read the same way, so word context adds nothing here.
+    pypinyin's documented switches keep its phrase dictionary out of memory (tens of MB resident) and
+    its tables uncopied; they must be set before its first import."""
+    os.environ.setdefault("PYPINYIN_NO_PHRASES", "true")
+    os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "true")
+    from pypinyin import Style, lazy_pinyin
+
+    return lazy_pinyin(char, style=Style.NORMAL, errors="default")[0]
 
 
 @dataclass(frozen=True)
@@ -76,10 +79,9 @@ class Syl:
 
 
 def syllables(text: str) -> tuple[Syl, ...]:
-    readings = _readings()
     out = []
     for c in _NOT_HAN.sub("", text):
-        raw = readings.get(c, c)
+        raw = _reading(c)
         out.append(Syl(c, raw, _fold(raw)))
     return tuple(out)
 
@@ -135,6 +137,31 @@ def _overlaps(text: str, word: str, s: int, e: int) -> bool:
 
 
 @dataclass(frozen=True)
+class Hit:
+    """One catalog phrase heard in the utterance: where (syllable span of the cleaned text) and how well."""
+
+    category: str
+    phrase: str
+    score: float
+    start: int
+    end: int
+
+    @property
+    def width(self) -> int:
+        return self.end - self.start
+
+    def inside(self, other: Hit) -> bool:
+        """Strictly inside a longer hit (漏水 inside 屋顶漏水)."""
+        return other.start <= self.start and self.end <= other.end and other.width > self.width
+
+    def apart(self, other: Hit) -> bool:
+        return self.end <= other.start or other.end <= self.start
+
+
+NO_HIT = Hit("", "", 0.0, 0, 0)
+
+
+@dataclass(frozen=True)
 class Match:
     intent: str | None
     score: float
@@ -142,17 +169,60 @@ class Match:
     phrase: str = ""                 # the catalog phrase that won
     runner_up: str | None = None
     runner_up_score: float = 0.0
-    reason: str = ""                 # why no intent: "empty", "low", "tie", "smalltalk"
+    reason: str = ""                 # why no intent: "empty", "low", "tie", "smalltalk", "negated", "fine"
+    ask: tuple[str, str] | None = None   # a near-tie: ask the resident which of these two (intent is None)
+    also: str | None = None          # a second request in the same sentence: offer it after the first
 
     def as_dict(self) -> dict:
-        return {"text": self.text, "intent": self.intent, "score": round(self.score, 3), "phrase": self.phrase,
-                "runner_up": self.runner_up, "runner_up_score": round(self.runner_up_score, 3),
-                "reason": self.reason}
+        out = {"text": self.text, "intent": self.intent, "score": round(self.score, 3), "phrase": self.phrase,
+               "runner_up": self.runner_up, "runner_up_score": round(self.runner_up_score, 3),
+               "reason": self.reason}
+        if self.ask:
+            out["ask"] = list(self.ask)
+        if self.also:
+            out["also"] = self.also
+        return out
 
 
 @lru_cache(maxsize=1)
 def load_dialogue(path: Path = DIALOGUE_PATH) -> dict:
     return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+@dataclass
+class Cues:
+    """Words around a request word that change what it means (assets/dialogue.toml [negation], [two])."""
+
+    before: list[str] = field(default_factory=list)    # 不用 送饭: the request word right after is negated
+    after: list[str] = field(default_factory=list)     # 暖气 修好了: right after, negated too
+    fine: list[re.Pattern] = field(default_factory=list)   # 没事 / 已经…好了: nothing is wrong at all
+    but: list[str] = field(default_factory=list)       # 没事，就是灯坏了: a need told after all
+    joins: list[str] = field(default_factory=list)     # 还有 / 再 / 顺便: a second request follows
+
+    @classmethod
+    def from_dialogue(cls, d: dict) -> Cues:
+        neg, two = d.get("negation", {}), d.get("two", {})
+        return cls(neg.get("before", []), neg.get("after", []), [re.compile(p) for p in neg.get("fine", [])],
+                   neg.get("but", []), two.get("joins", []))
+
+    def negated(self, text: str, hit: Hit, reach: int = 4) -> bool:
+        head, tail = text[max(0, hit.start - reach - 3): hit.start], text[hit.end: hit.end + reach]
+        return (any(w in head and len(head) - head.rindex(w) - len(w) <= reach for w in self.before)
+                or any(tail.startswith(w) or tail[1:].startswith(w) for w in self.after))
+
+    def nothing_wrong(self, text: str, hits: list[Hit]) -> bool:
+        """没事 / 已经修好了 somewhere, and no 就是/但是 before a request word that comes later."""
+        for pat in self.fine:
+            for m in pat.finditer(text):
+                told_after = any(h.start >= m.end() and any(w in text[m.end(): h.start + 1] for w in self.but)
+                                 for h in hits)
+                if not told_after:
+                    return True
+        return False
+
+    def joined(self, text: str, first: Hit, second: Hit) -> bool:
+        between = text[first.end: second.start]
+        return any(w in between for w in self.joins)
 
 
 class IntentMatcher:
@@ -162,6 +232,7 @@ class IntentMatcher:
         self.fillers = sorted(dialogue["filler"]["words"], key=len, reverse=True)
         self.smalltalk = [s for s in dialogue["smalltalk"]["phrases"]]
         self.dialogue = {k: [(w, syllables(w)) for w in v] for k, v in dialogue["dialogue"].items()}
+        self.cues = Cues.from_dialogue(dialogue)
 
     @classmethod
     def from_catalog(cls, catalog, dialogue: dict | None = None) -> IntentMatcher:
@@ -173,12 +244,52 @@ class IntentMatcher:
             text = text.replace(f, "")
         return text
 
-    def _phrase_score(self, words: tuple[Syl, ...], utt: tuple[Syl, ...]) -> tuple[float, int, int]:
+    def _phrase_hit(self, cid: str, phrase: str, words: tuple[Syl, ...], utt: tuple[Syl, ...]) -> Hit:
         if len(words) == 1:   # one syllable: only the very character counts (脏, 臭)
             idx = next((k for k, u in enumerate(utt) if u.char == words[0].char), None)
-            return (0.9, idx, idx + 1) if idx is not None else (0.0, 0, 0)
+            return Hit(cid, phrase, 0.9, idx, idx + 1) if idx is not None else NO_HIT
         cost, s, e = best_span(words, utt)
-        return max(0.0, 1 - cost / len(words)), s, e
+        return Hit(cid, phrase, max(0.0, 1 - cost / len(words)), s, e)
+
+    def hits(self, utt: tuple[Syl, ...]) -> list[Hit]:
+        """Every catalog phrase heard anywhere in the utterance with a score above zero."""
+        folds = {u.fold for u in utt}
+        halves = {u.fold[1:] for u in utt if len(u.fold) > 2}
+        out = []
+        for cid, phrase, words in self.phrases:
+            # skip phrases that cannot come near the threshold: each syllable heard nowhere costs >= HALF
+            unheard = sum(w.fold not in folds and w.fold[1:] not in halves for w in words)
+            if unheard * HALF > (1 - THRESHOLD + MARGIN) * len(words):
+                continue
+            hit = self._phrase_hit(cid, phrase, words, utt)
+            if hit.score > 0:
+                out.append(hit)
+        # specificity: a hit inside a longer strong hit of another category is not evidence (漏水 in 屋顶漏水)
+        strong = [h for h in out if h.score >= THRESHOLD]
+        return [h for h in out if not any(o.category != h.category and h.inside(o) for o in strong)]
+
+    @staticmethod
+    def best_per_category(hits: list[Hit]) -> list[Hit]:
+        """Each category's best hit, best first; a second phrase of the same category heard elsewhere in
+        the utterance is more evidence (+0.04)."""
+        by_cat: dict[str, list[Hit]] = {}
+        for h in hits:
+            by_cat.setdefault(h.category, []).append(h)
+        best = []
+        for hs in by_cat.values():
+            hs.sort(key=lambda h: (h.score, h.width), reverse=True)
+            top = hs[0]
+            if top.score >= THRESHOLD and any(h.score >= THRESHOLD and h.apart(top) for h in hs[1:]):
+                top = Hit(top.category, top.phrase, top.score + 0.04, top.start, top.end)
+            best.append(top)
+        return sorted(best, key=lambda h: (h.score, h.width), reverse=True)
+
+    def _evidence(self, cleaned: str, heard: list[Hit]) -> tuple[list[Hit], str]:
+        """Request words said in small talk (吃饭了没) or under a negation (不用送饭了) are no evidence:
+        the hits that remain, and why any were dropped ("smalltalk" / "negated" / "")."""
+        kept = [h for h in heard if not any(_overlaps(cleaned, st, h.start, h.end) for st in self.smalltalk)]
+        unnegated = [h for h in kept if not self.cues.negated(cleaned, h)]
+        return unnegated, ("negated" if len(unnegated) < len(kept) else "smalltalk" if len(kept) < len(heard) else "")
 
     def match(self, text: str) -> Match:
         raw = _NOT_HAN.sub("", strip_asr_spaces(text))
@@ -186,41 +297,41 @@ class IntentMatcher:
         utt = syllables(cleaned)
         if not utt:
             return Match(None, 0.0, raw, reason="empty")
-        hits: dict[str, list[tuple[float, str, int, int]]] = {}
-        folds = {u.fold for u in utt}
-        halves = {u.fold[1:] for u in utt if len(u.fold) > 2}
-        for cid, phrase, words in self.phrases:
-            # skip phrases that cannot come near the threshold: each syllable heard nowhere costs >= HALF
-            unheard = sum(w.fold not in folds and w.fold[1:] not in halves for w in words)
-            if unheard * HALF > (1 - THRESHOLD + MARGIN) * len(words):
-                continue
-            score, s, e = self._phrase_score(words, utt)
-            if score > 0:
-                hits.setdefault(cid, []).append((score, phrase, s, e))
-        # specificity: a hit inside a longer hit of another category is not evidence (漏水 in 屋顶漏水)
-        strong = [(cid, h) for cid, hs in hits.items() for h in hs if h[0] >= THRESHOLD]
-        for cid, hs in hits.items():
-            hs[:] = [h for h in hs if not any(c != cid and o[2] <= h[2] and h[3] <= o[3] and o[3] - o[2] > h[3] - h[2]
-                                              for c, o in strong)] or [(0.0, "", 0, 0)]
-        best: dict[str, tuple[float, str, int, int]] = {}
-        for cid, hs in hits.items():
-            hs.sort(key=lambda h: (h[0], h[3] - h[2]), reverse=True)
-            score, phrase, s, e = hs[0]
-            # a second phrase of the same category heard elsewhere in the utterance is more evidence
-            if score >= THRESHOLD and any(h[0] >= THRESHOLD and (h[3] <= s or h[2] >= e) for h in hs[1:]):
-                score += 0.04
-            best[cid] = (score, phrase, s, e)
-        ranked = sorted(best.items(), key=lambda kv: (kv[1][0], kv[1][3] - kv[1][2]), reverse=True)
-        ranked += [(None, (0.0, "", 0, 0))] * 2   # fewer than two categories heard at all
-        (cid, (score, phrase, s, e)), (cid2, (score2, *_)) = ranked[0], ranked[1]
-        if score < THRESHOLD:
-            return Match(None, min(score, 1.0), raw, phrase, cid2, min(score2, 1.0), "low")
-        # near-tie: ask again rather than guess between two categories
-        if score - score2 < MARGIN:
-            return Match(None, min(score, 1.0), raw, phrase, cid2, min(score2, 1.0), "tie")
-        if any(_overlaps(cleaned, st, s, e) for st in self.smalltalk):
-            return Match(None, min(score, 1.0), raw, phrase, cid, min(score, 1.0), "smalltalk")
-        return Match(cid, min(score, 1.0), raw, phrase, cid2, min(score2, 1.0))
+        heard = self.hits(utt)
+        evidence, dropped_as = self._evidence(cleaned, heard)
+        ranked = self.best_per_category(evidence) + [NO_HIT, NO_HIT]
+        first, second = ranked[0], ranked[1]
+
+        def no_intent(reason: str, ask: tuple[str, str] | None = None) -> Match:
+            return Match(None, min(first.score, 1.0), raw, first.phrase, second.category or None,
+                         min(second.score, 1.0), reason, ask)
+
+        if first.score < THRESHOLD:
+            strongest = max((h.score for h in heard), default=0.0)
+            if dropped_as and strongest >= THRESHOLD:
+                return Match(None, min(strongest, 1.0), raw, reason=dropped_as)
+            return no_intent("low")
+        if self.cues.nothing_wrong(cleaned, evidence):
+            return no_intent("fine")
+        if second.score >= THRESHOLD and first.apart(second):
+            a, b = sorted((first, second), key=lambda h: h.start)
+            if self.cues.joined(cleaned, a, b):   # 充燃气，还有帮我买点菜: the first said, then the second
+                return Match(a.category, min(a.score, 1.0), raw, a.phrase, b.category, min(b.score, 1.0),
+                             also=b.category)
+        if first.score - second.score < MARGIN:   # near-tie: ask between the two, in the order they were said
+            a, b = sorted((first, second), key=lambda h: (h.start, h.end))
+            return no_intent("tie", (a.category, b.category))
+        return Match(first.category, min(first.score, 1.0), raw, first.phrase, second.category or None,
+                     min(second.score, 1.0))
+
+    def choose(self, text: str, options: tuple[str, str]) -> str | None:
+        """The answer to 'A, or B?': which of the two the resident named, or None (neither, or both)."""
+        m = self.match(text)
+        named = {h.category for h in self.best_per_category(self.hits(syllables(self.clean(text))))
+                 if h.score >= THRESHOLD} & set(options)
+        if m.intent in options and m.also is None:
+            return m.intent
+        return named.pop() if len(named) == 1 else None
 
     def match_dialogue(self, text: str) -> str | None:
         """yes / no / home / repeat / help / lessons / status, or None."""
