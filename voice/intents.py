@@ -33,6 +33,7 @@ INSERT, DELETE = 0.5, 0.75   # an extra syllable inside a phrase is cheaper than
 LIGHT_INSERT = 0.15          # measure words and particles said inside a phrase: 挂个号, 取一下药, 留个言
 LIGHT = frozenset("个一下点了些份的")
 
+_LINKS = frozenset("就也都又还已")   # may stand between a request word and its negation: 送饭就不用了
 _NOT_HAN = re.compile(r"[^\u4e00-\u9fff]+")
 
 
@@ -208,7 +209,7 @@ class Cues:
     def negated(self, text: str, hit: Hit, reach: int = 4) -> bool:
         head, tail = text[max(0, hit.start - reach - 3): hit.start], text[hit.end: hit.end + reach]
         return (any(w in head and len(head) - head.rindex(w) - len(w) <= reach for w in self.before)
-                or any(tail.startswith(w) or tail[1:].startswith(w) for w in self.after))
+                or any(tail.startswith(w) or (tail[:1] in _LINKS and tail[1:].startswith(w)) for w in self.after))
 
     def nothing_wrong(self, text: str, hits: list[Hit]) -> bool:
         """没事 / 已经修好了 somewhere, and no 就是/但是 before a request word that comes later."""
