@@ -99,21 +99,37 @@ def _cost(a: Syl, b: Syl) -> float:
     return 1.0
 
 
-def best_span(phrase: tuple[Syl, ...], utt: tuple[Syl, ...]) -> tuple[float, int, int]:
+class CostRows(dict):
+    """Per utterance: each phrase character's substitution cost against every utterance syllable, computed
+    once however many phrases share the character."""
+
+    def __init__(self, utt: tuple[Syl, ...]):
+        super().__init__()
+        self.utt = utt
+
+    def __missing__(self, syl: Syl) -> list[float]:
+        row = self[syl] = [_cost(syl, u) for u in self.utt]
+        return row
+
+
+def best_span(phrase: tuple[Syl, ...], utt: tuple[Syl, ...], costs: CostRows | None = None) -> tuple[float, int, int]:
     """Approximate substring match (Sellers): lowest cost of `phrase` anywhere in `utt`.
 
     Returns (cost, start, end) of the best span of `utt`.
     """
     n = len(phrase)
+    costs = costs if costs is not None else CostRows(utt)
+    rows = [costs[p] for p in phrase]
     prev = [i * DELETE for i in range(n + 1)]
     starts = [0] * (n + 1)
     best = (prev[n], 0, 0)
     for j, u in enumerate(utt, 1):
         cur = [0.0] * (n + 1)
         cur_start = [j] * (n + 1)
+        light = u.char in LIGHT
         for i in range(1, n + 1):
-            sub = prev[i - 1] + _cost(phrase[i - 1], u)
-            ins = prev[i] + (LIGHT_INSERT if u.char in LIGHT and 0 < i < n else INSERT)
+            sub = prev[i - 1] + rows[i - 1][j - 1]
+            ins = prev[i] + (LIGHT_INSERT if light and 0 < i < n else INSERT)
             dele = cur[i - 1] + DELETE
             if sub <= ins and sub <= dele:
                 cur[i], cur_start[i] = sub, (starts[i - 1] if i > 1 else j - 1)
@@ -127,14 +143,13 @@ def best_span(phrase: tuple[Syl, ...], utt: tuple[Syl, ...]) -> tuple[float, int
     return best
 
 
-def _overlaps(text: str, word: str, s: int, e: int) -> bool:
-    """Does `word` occur in `text` over any of the characters s..e (where the request word was heard)?"""
-    at = text.find(word)
+def _find_all(text: str, word: str) -> list[int]:
+    """Every place `word` starts in `text` (overlapping ones too)."""
+    out, at = [], text.find(word)
     while at >= 0:
-        if at < e and s < at + len(word):
-            return True
+        out.append(at)
         at = text.find(word, at + 1)
-    return False
+    return out
 
 
 @dataclass(frozen=True)
@@ -227,17 +242,35 @@ class Cues:
 
 
 class IntentMatcher:
-    def __init__(self, phrases: dict[str, list[str]], dialogue: dict | None = None):
+    def __init__(self, phrases: dict[str, list[str]], dialogue: dict | None = None,
+                 derived: dict[str, list[str]] | None = None, derived_weight: float = 1.0):
+        """`phrases`: the catalog's, per category; `derived`: more of them from voice/lexicon.py (a thesaurus,
+        a dialect lexicon), whose hits count `derived_weight` times as much."""
         dialogue = dialogue if dialogue is not None else load_dialogue()
-        self.phrases = [(cid, p, syllables(p)) for cid, ps in phrases.items() for p in ps if syllables(p)]
+        self.phrases = [(cid, p, syllables(p), 1.0) for cid, ps in phrases.items() for p in ps if syllables(p)]
+        self.phrases += [(cid, p, syllables(p), derived_weight) for cid, ps in (derived or {}).items()
+                         for p in ps if len(syllables(p)) >= 2]
+        # where each sound occurs among the phrases' syllables: the cheap test of which phrases could match
+        self._by_sound: dict[str, list[tuple[int, int]]] = {}
+        for i, (_, _, words, _) in enumerate(self.phrases):
+            for k, w in enumerate(words):
+                self._by_sound.setdefault(w.fold, []).append((i, k))
+                if len(w.fold) > 2:
+                    self._by_sound.setdefault("~" + w.fold[1:], []).append((i, k))
         self.fillers = sorted(dialogue["filler"]["words"], key=len, reverse=True)
         self.smalltalk = [s for s in dialogue["smalltalk"]["phrases"]]
         self.dialogue = {k: [(w, syllables(w)) for w in v] for k, v in dialogue["dialogue"].items()}
         self.cues = Cues.from_dialogue(dialogue)
 
     @classmethod
-    def from_catalog(cls, catalog, dialogue: dict | None = None) -> IntentMatcher:
-        return cls({c.id: list(c.phrases) for c in catalog.categories}, dialogue)
+    def from_catalog(cls, catalog, dialogue: dict | None = None, thesaurus: bool = True,
+                     dialect: bool = True) -> IntentMatcher:
+        """The kiosk's matcher: the catalog's phrases, their Cilin synonyms and the Lanzhou lexicon's words."""
+        from voice.lexicon import DERIVED_WEIGHT, derived_phrases
+
+        phrases = {c.id: list(c.phrases) for c in catalog.categories}
+        derived = derived_phrases(phrases, thesaurus, dialect) if thesaurus or dialect else None
+        return cls(phrases, dialogue, derived, DERIVED_WEIGHT)
 
     def clean(self, text: str) -> str:
         text = _NOT_HAN.sub("", strip_asr_spaces(text))
@@ -245,24 +278,28 @@ class IntentMatcher:
             text = text.replace(f, "")
         return text
 
-    def _phrase_hit(self, cid: str, phrase: str, words: tuple[Syl, ...], utt: tuple[Syl, ...]) -> Hit:
+    def _phrase_hit(self, cid: str, phrase: str, words: tuple[Syl, ...], costs: CostRows, weight: float) -> Hit:
+        utt = costs.utt
         if len(words) == 1:   # one syllable: only the very character counts (脏, 臭)
             idx = next((k for k, u in enumerate(utt) if u.char == words[0].char), None)
-            return Hit(cid, phrase, 0.9, idx, idx + 1) if idx is not None else NO_HIT
-        cost, s, e = best_span(words, utt)
-        return Hit(cid, phrase, max(0.0, 1 - cost / len(words)), s, e)
+            return Hit(cid, phrase, 0.9 * weight, idx, idx + 1) if idx is not None else NO_HIT
+        cost, s, e = best_span(words, utt, costs)
+        return Hit(cid, phrase, max(0.0, 1 - cost / len(words)) * weight, s, e)
 
     def hits(self, utt: tuple[Syl, ...]) -> list[Hit]:
         """Every catalog phrase heard anywhere in the utterance with a score above zero."""
-        folds = {u.fold for u in utt}
-        halves = {u.fold[1:] for u in utt if len(u.fold) > 2}
-        out = []
-        for cid, phrase, words in self.phrases:
+        sounds = {u.fold for u in utt} | {"~" + u.fold[1:] for u in utt if len(u.fold) > 2}
+        heard_at = {ik for snd in sounds for ik in self._by_sound.get(snd, ())}
+        heard = [0] * len(self.phrases)
+        for i, _ in heard_at:
+            heard[i] += 1
+        out, costs = [], CostRows(utt)
+        for i in {i for i, _ in heard_at}:
+            cid, phrase, words, weight = self.phrases[i]
             # skip phrases that cannot come near the threshold: each syllable heard nowhere costs >= HALF
-            unheard = sum(w.fold not in folds and w.fold[1:] not in halves for w in words)
-            if unheard * HALF > (1 - THRESHOLD + MARGIN) * len(words):
+            if (len(words) - heard[i]) * HALF > (1 - THRESHOLD + MARGIN) * len(words):
                 continue
-            hit = self._phrase_hit(cid, phrase, words, utt)
+            hit = self._phrase_hit(cid, phrase, words, costs, weight)
             if hit.score > 0:
                 out.append(hit)
         # specificity: a hit inside a longer strong hit of another category is not evidence (漏水 in 屋顶漏水)
@@ -288,7 +325,8 @@ class IntentMatcher:
     def _evidence(self, cleaned: str, heard: list[Hit]) -> tuple[list[Hit], str]:
         """Request words said in small talk (吃饭了没) or under a negation (不用送饭了) are no evidence:
         the hits that remain, and why any were dropped ("smalltalk" / "negated" / "")."""
-        kept = [h for h in heard if not any(_overlaps(cleaned, st, h.start, h.end) for st in self.smalltalk)]
+        talk = [(at, at + len(st)) for st in self.smalltalk if st in cleaned for at in _find_all(cleaned, st)]
+        kept = [h for h in heard if not any(a < h.end and h.start < b for a, b in talk)]
         unnegated = [h for h in kept if not self.cues.negated(cleaned, h)]
         return unnegated, ("negated" if len(unnegated) < len(kept) else "smalltalk" if len(kept) < len(heard) else "")
 
