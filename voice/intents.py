@@ -185,7 +185,7 @@ class Match:
     phrase: str = ""                 # the catalog phrase that won
     runner_up: str | None = None
     runner_up_score: float = 0.0
-    reason: str = ""                 # why no intent: "empty", "low", "tie", "smalltalk", "negated", "fine"
+    reason: str = ""                 # why no intent: empty, low, tie, smalltalk, negated, fine, chat
     ask: tuple[str, str] | None = None   # a near-tie: ask the resident which of these two (intent is None)
     also: str | None = None          # a second request in the same sentence: offer it after the first
 
@@ -212,6 +212,7 @@ class Cues:
     before: list[str] = field(default_factory=list)    # 不用 送饭: the request word right after is negated
     after: list[str] = field(default_factory=list)     # 暖气 修好了: right after, negated too
     fine: list[re.Pattern] = field(default_factory=list)   # 没事 / 已经…好了: nothing is wrong at all
+    chat: list[re.Pattern] = field(default_factory=list)   # 超市鸡蛋便宜 / 孙子在医院上班: talk about a place
     but: list[str] = field(default_factory=list)       # 没事，就是灯坏了: a need told after all
     joins: list[str] = field(default_factory=list)     # 还有 / 再 / 顺便: a second request follows
 
@@ -219,16 +220,23 @@ class Cues:
     def from_dialogue(cls, d: dict) -> Cues:
         neg, two = d.get("negation", {}), d.get("two", {})
         return cls(neg.get("before", []), neg.get("after", []), [re.compile(p) for p in neg.get("fine", [])],
-                   neg.get("but", []), two.get("joins", []))
+                   [re.compile(p) for p in neg.get("chat", [])], neg.get("but", []), two.get("joins", []))
 
     def negated(self, text: str, hit: Hit, reach: int = 4) -> bool:
         head, tail = text[max(0, hit.start - reach - 3): hit.start], text[hit.end: hit.end + reach]
         return (any(w in head and len(head) - head.rindex(w) - len(w) <= reach for w in self.before)
                 or any(tail.startswith(w) or (tail[:1] in _LINKS and tail[1:].startswith(w)) for w in self.after))
 
-    def nothing_wrong(self, text: str, hits: list[Hit]) -> bool:
-        """没事 / 已经修好了 somewhere, and no 就是/但是 before a request word that comes later."""
-        for pat in self.fine:
+    def nothing_wrong(self, text: str, hits: list[Hit]) -> str:
+        """"fine" for 没事 / 已经修好了, "chat" for 便宜 / 上班 / 路过 somewhere, unless a 就是/但是/帮 comes
+        before a request word that follows; "" otherwise."""
+        for reason, patterns in (("fine", self.fine), ("chat", self.chat)):
+            if self._said(text, hits, patterns):
+                return reason
+        return ""
+
+    def _said(self, text: str, hits: list[Hit], patterns: list[re.Pattern]) -> bool:
+        for pat in patterns:
             for m in pat.finditer(text):
                 told_after = any(h.start >= m.end() and any(w in text[m.end(): h.start + 1] for w in self.but)
                                  for h in hits)
@@ -283,6 +291,9 @@ class IntentMatcher:
         if len(words) == 1:   # one syllable: only the very character counts (脏, 臭)
             idx = next((k for k, u in enumerate(utt) if u.char == words[0].char), None)
             return Hit(cid, phrase, 0.9 * weight, idx, idx + 1) if idx is not None else NO_HIT
+        if weight < 1 and len(words) == 2:   # a derived two-syllable word only as written: 上好 is not 商号
+            at = "".join(u.char for u in utt).find(phrase)
+            return Hit(cid, phrase, weight, at, at + 2) if at >= 0 else NO_HIT
         cost, s, e = best_span(words, utt, costs)
         return Hit(cid, phrase, max(0.0, 1 - cost / len(words)) * weight, s, e)
 
@@ -350,8 +361,9 @@ class IntentMatcher:
             if dropped_as and strongest >= THRESHOLD:
                 return Match(None, min(strongest, 1.0), raw, reason=dropped_as)
             return no_intent("low")
-        if self.cues.nothing_wrong(cleaned, evidence):
-            return no_intent("fine")
+        why = self.cues.nothing_wrong(cleaned, evidence)
+        if why:
+            return no_intent(why)
         if second.score >= THRESHOLD and first.apart(second):
             a, b = sorted((first, second), key=lambda h: h.start)
             if self.cues.joined(cleaned, a, b):   # 充燃气，还有帮我买点菜: the first said, then the second

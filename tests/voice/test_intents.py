@@ -180,3 +180,13 @@ def test_two_requests_joined_in_one_sentence_are_both_heard_in_order(matcher, te
 def test_a_near_tie_asks_between_the_two_in_the_order_said(matcher):
     m = matcher.match("煤气没有了做不成饭了")
     assert m.intent is None and m.ask == ("gas_recharge", "meal_delivery")
+
+
+@pytest.mark.parametrize("text", ["今天超市鸡蛋便宜", "我家孙子在兰大一院上班", "买菜回来路过这里", "暖气今年烧得挺热"])
+def test_talk_about_a_place_or_thing_is_no_request(matcher, text):
+    m = matcher.match(text)
+    assert m.intent is None and m.ask is None and m.reason == "chat", m
+
+
+def test_talk_then_a_need_is_a_request(matcher):
+    assert matcher.match("听说社区有老年饭桌，能送到家不").intent == "meal_delivery"
