@@ -143,15 +143,6 @@ def best_span(phrase: tuple[Syl, ...], utt: tuple[Syl, ...], costs: CostRows | N
     return best
 
 
-def _find_all(text: str, word: str) -> list[int]:
-    """Every place `word` starts in `text` (overlapping ones too)."""
-    out, at = [], text.find(word)
-    while at >= 0:
-        out.append(at)
-        at = text.find(word, at + 1)
-    return out
-
-
 @dataclass(frozen=True)
 class Hit:
     """One catalog phrase heard in the utterance: where (syllable span of the cleaned text) and how well."""
@@ -252,21 +243,25 @@ class Cues:
 class IntentMatcher:
     def __init__(self, phrases: dict[str, list[str]], dialogue: dict | None = None,
                  derived: dict[str, list[str]] | None = None, derived_weight: float = 1.0):
-        """`phrases`: the catalog's, per category; `derived`: more of them from voice/lexicon.py (a thesaurus,
-        a dialect lexicon), whose hits count `derived_weight` times as much."""
+        """`phrases`: the catalog's, per category, heard however the recogniser wrote them; `derived`: more
+        from voice/lexicon.py (a thesaurus, a dialect lexicon), heard only as written (they are there for their
+        meaning, and hundreds of them matched by sound would cost time and false alarms: 上好 is not 商号),
+        whose hits count `derived_weight` times as much."""
         dialogue = dialogue if dialogue is not None else load_dialogue()
-        self.phrases = [(cid, p, syllables(p), 1.0) for cid, ps in phrases.items() for p in ps if syllables(p)]
-        self.phrases += [(cid, p, syllables(p), derived_weight) for cid, ps in (derived or {}).items()
-                         for p in ps if len(syllables(p)) >= 2]
+        self.phrases = [(cid, p, syllables(p)) for cid, ps in phrases.items() for p in ps if syllables(p)]
+        self.derived = [(cid, p) for cid, ps in (derived or {}).items() for p in ps if len(p) >= 2]
+        self.derived_weight = derived_weight
         # where each sound occurs among the phrases' syllables: the cheap test of which phrases could match
         self._by_sound: dict[str, list[tuple[int, int]]] = {}
-        for i, (_, _, words, _) in enumerate(self.phrases):
+        for i, (_, _, words) in enumerate(self.phrases):
             for k, w in enumerate(words):
                 self._by_sound.setdefault(w.fold, []).append((i, k))
                 if len(w.fold) > 2:
                     self._by_sound.setdefault("~" + w.fold[1:], []).append((i, k))
         self.fillers = sorted(dialogue["filler"]["words"], key=len, reverse=True)
         self.smalltalk = [s for s in dialogue["smalltalk"]["phrases"]]
+        # small talk is recognised by sound, as requests are: 你吃饭乐吗 is still 你吃饭了吗
+        self._talk_sounds = [t for t in {tuple(x.fold for x in syllables(self.clean(st))) for st in self.smalltalk} if t]
         self.dialogue = {k: [(w, syllables(w)) for w in v] for k, v in dialogue["dialogue"].items()}
         self.cues = Cues.from_dialogue(dialogue)
 
@@ -286,16 +281,14 @@ class IntentMatcher:
             text = text.replace(f, "")
         return text
 
-    def _phrase_hit(self, cid: str, phrase: str, words: tuple[Syl, ...], costs: CostRows, weight: float) -> Hit:
+    @staticmethod
+    def _phrase_hit(cid: str, phrase: str, words: tuple[Syl, ...], costs: CostRows) -> Hit:
         utt = costs.utt
         if len(words) == 1:   # one syllable: only the very character counts (脏, 臭)
             idx = next((k for k, u in enumerate(utt) if u.char == words[0].char), None)
-            return Hit(cid, phrase, 0.9 * weight, idx, idx + 1) if idx is not None else NO_HIT
-        if weight < 1 and len(words) == 2:   # a derived two-syllable word only as written: 上好 is not 商号
-            at = "".join(u.char for u in utt).find(phrase)
-            return Hit(cid, phrase, weight, at, at + 2) if at >= 0 else NO_HIT
+            return Hit(cid, phrase, 0.9, idx, idx + 1) if idx is not None else NO_HIT
         cost, s, e = best_span(words, utt, costs)
-        return Hit(cid, phrase, max(0.0, 1 - cost / len(words)) * weight, s, e)
+        return Hit(cid, phrase, max(0.0, 1 - cost / len(words)), s, e)
 
     def hits(self, utt: tuple[Syl, ...]) -> list[Hit]:
         """Every catalog phrase heard anywhere in the utterance with a score above zero."""
@@ -306,13 +299,16 @@ class IntentMatcher:
             heard[i] += 1
         out, costs = [], CostRows(utt)
         for i in {i for i, _ in heard_at}:
-            cid, phrase, words, weight = self.phrases[i]
+            cid, phrase, words = self.phrases[i]
             # skip phrases that cannot come near the threshold: each syllable heard nowhere costs >= HALF
             if (len(words) - heard[i]) * HALF > (1 - THRESHOLD + MARGIN) * len(words):
                 continue
-            hit = self._phrase_hit(cid, phrase, words, costs, weight)
+            hit = self._phrase_hit(cid, phrase, words, costs)
             if hit.score > 0:
                 out.append(hit)
+        text = "".join(u.char for u in utt)
+        out += [Hit(cid, p, self.derived_weight, at, at + len(p)) for cid, p in self.derived
+                if p in text for at in (text.find(p),)]
         # specificity: a hit inside a longer strong hit of another category is not evidence (漏水 in 屋顶漏水)
         strong = [h for h in out if h.score >= THRESHOLD]
         return [h for h in out if not any(o.category != h.category and h.inside(o) for o in strong)]
@@ -336,7 +332,9 @@ class IntentMatcher:
     def _evidence(self, cleaned: str, heard: list[Hit]) -> tuple[list[Hit], str]:
         """Request words said in small talk (吃饭了没) or under a negation (不用送饭了) are no evidence:
         the hits that remain, and why any were dropped ("smalltalk" / "negated" / "")."""
-        talk = [(at, at + len(st)) for st in self.smalltalk if st in cleaned for at in _find_all(cleaned, st)]
+        folds = [u.fold for u in syllables(cleaned)]
+        talk = [(at, at + len(t)) for t in self._talk_sounds for at in range(len(folds) - len(t) + 1)
+                if tuple(folds[at: at + len(t)]) == t]
         kept = [h for h in heard if not any(a < h.end and h.start < b for a, b in talk)]
         unnegated = [h for h in kept if not self.cues.negated(cleaned, h)]
         return unnegated, ("negated" if len(unnegated) < len(kept) else "smalltalk" if len(kept) < len(heard) else "")
