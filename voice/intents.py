@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -143,6 +144,18 @@ def best_span(phrase: tuple[Syl, ...], utt: tuple[Syl, ...], costs: CostRows | N
     return best
 
 
+def _sound_index(phrases: list[tuple[str, str, tuple[Syl, ...]]]) -> dict[str, list[tuple[int, int]]]:
+    """Where each sound occurs among the phrases' syllables (fold, and "~" + final for a misheard initial):
+    the cheap test of which phrases could match an utterance."""
+    index: dict[str, list[tuple[int, int]]] = {}
+    for i, (_, _, words) in enumerate(phrases):
+        for k, w in enumerate(words):
+            index.setdefault(w.fold, []).append((i, k))
+            if len(w.fold) > 2:
+                index.setdefault("~" + w.fold[1:], []).append((i, k))
+    return index
+
+
 @dataclass(frozen=True)
 class Hit:
     """One catalog phrase heard in the utterance: where (syllable span of the cleaned text) and how well."""
@@ -251,13 +264,7 @@ class IntentMatcher:
         self.phrases = [(cid, p, syllables(p)) for cid, ps in phrases.items() for p in ps if syllables(p)]
         self.derived = [(cid, p) for cid, ps in (derived or {}).items() for p in ps if len(p) >= 2]
         self.derived_weight = derived_weight
-        # where each sound occurs among the phrases' syllables: the cheap test of which phrases could match
-        self._by_sound: dict[str, list[tuple[int, int]]] = {}
-        for i, (_, _, words) in enumerate(self.phrases):
-            for k, w in enumerate(words):
-                self._by_sound.setdefault(w.fold, []).append((i, k))
-                if len(w.fold) > 2:
-                    self._by_sound.setdefault("~" + w.fold[1:], []).append((i, k))
+        self._by_sound = _sound_index(self.phrases)
         self.fillers = sorted(dialogue["filler"]["words"], key=len, reverse=True)
         self.smalltalk = [s for s in dialogue["smalltalk"]["phrases"]]
         # small talk is recognised by sound, as requests are: 你吃饭乐吗 is still 你吃饭了吗
@@ -290,25 +297,20 @@ class IntentMatcher:
         cost, s, e = best_span(words, utt, costs)
         return Hit(cid, phrase, max(0.0, 1 - cost / len(words)), s, e)
 
+    def _candidates(self, utt: tuple[Syl, ...]) -> list[int]:
+        """The phrases that could come near the threshold: each syllable heard nowhere costs at least HALF."""
+        sounds = {u.fold for u in utt} | {"~" + u.fold[1:] for u in utt if len(u.fold) > 2}
+        heard = Counter(i for i, _ in {ik for snd in sounds for ik in self._by_sound.get(snd, ())})
+        budget = 1 - THRESHOLD + MARGIN
+        return [i for i, n in heard.items() if (len(self.phrases[i][2]) - n) * HALF <= budget * len(self.phrases[i][2])]
+
     def hits(self, utt: tuple[Syl, ...]) -> list[Hit]:
         """Every catalog phrase heard anywhere in the utterance with a score above zero."""
-        sounds = {u.fold for u in utt} | {"~" + u.fold[1:] for u in utt if len(u.fold) > 2}
-        heard_at = {ik for snd in sounds for ik in self._by_sound.get(snd, ())}
-        heard = [0] * len(self.phrases)
-        for i, _ in heard_at:
-            heard[i] += 1
-        out, costs = [], CostRows(utt)
-        for i in {i for i, _ in heard_at}:
-            cid, phrase, words = self.phrases[i]
-            # skip phrases that cannot come near the threshold: each syllable heard nowhere costs >= HALF
-            if (len(words) - heard[i]) * HALF > (1 - THRESHOLD + MARGIN) * len(words):
-                continue
-            hit = self._phrase_hit(cid, phrase, words, costs)
-            if hit.score > 0:
-                out.append(hit)
+        costs = CostRows(utt)
+        out = [h for h in (self._phrase_hit(*self.phrases[i], costs) for i in self._candidates(utt)) if h.score > 0]
         text = "".join(u.char for u in utt)
-        out += [Hit(cid, p, self.derived_weight, at, at + len(p)) for cid, p in self.derived
-                if p in text for at in (text.find(p),)]
+        out += [Hit(cid, p, self.derived_weight, text.find(p), text.find(p) + len(p)) for cid, p in self.derived
+                if p in text]
         # specificity: a hit inside a longer strong hit of another category is not evidence (漏水 in 屋顶漏水)
         strong = [h for h in out if h.score >= THRESHOLD]
         return [h for h in out if not any(o.category != h.category and h.inside(o) for o in strong)]
