@@ -190,3 +190,20 @@ def test_talk_about_a_place_or_thing_is_no_request(matcher, text):
 
 def test_talk_then_a_need_is_a_request(matcher):
     assert matcher.match("听说社区有老年饭桌，能送到家不").intent == "meal_delivery"
+
+
+def test_the_matcher_reads_pypinyin_without_its_phrase_dictionary():
+    """pypinyin through its API with its documented switches: its phrase dictionary (tens of MB resident) is
+    never loaded by the kiosk's matcher. A fresh process, as the kiosk starts."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    code = ("import sys; from sync.catalog import default_catalog; from voice.intents import IntentMatcher; "
+            "m = IntentMatcher.from_catalog(default_catalog()); assert m.match('燃起卡没钱了').intent == 'gas_recharge'; "
+            "print(sorted(x for x in sys.modules if x.startswith('pypinyin.')))")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYPINYIN_")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, check=True)
+    assert "pypinyin.pinyin_dict" in out.stdout and "pypinyin.phrases_dict" not in out.stdout
