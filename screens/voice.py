@@ -126,11 +126,14 @@ class VoiceScreen(KioskScreen):
         self._pressed_at = time.monotonic()
         self._stop = threading.Event()
         asking = self.state if self.state in ("confirm", "ask") else "request"
+        # the words an answer may have, read here on the UI thread while the dialogue is not moving
+        words = (tuple(self.dialogue().answer_words({c.id: list(c.phrases) for c in s.catalog.categories}))
+                 if asking != "request" else ())
         self._before = (self.state, self.headline, self.detail)
         self._show("listening", TEXTS["listening"], TEXTS["listening_hint"])
         v = s.config["voice"]
         threading.Thread(target=self._listen, name="voice-listen", daemon=True,
-                         args=(s.microphone, s.recognizer, self._stop, s.speaker, v, asking)).start()
+                         args=(s.microphone, s.recognizer, self._stop, s.speaker, v, asking, words)).start()
 
     def release(self) -> None:
         if self._stop is not None and time.monotonic() - self._pressed_at >= HOLD_S:
@@ -140,11 +143,11 @@ class VoiceScreen(KioskScreen):
         if self._stop is not None:
             self._stop.set()
 
-    def _listen(self, mic, rec, stop, speaker, v, asking) -> None:
+    def _listen(self, mic, rec, stop, speaker, v, asking, words) -> None:
         from voice.listen import Heard, listen
 
         try:
-            grammar = self._answer_grammar(rec) if asking in ("confirm", "ask") else None
+            grammar = self._answer_grammar(rec, words) if words else None
             heard = listen(mic, rec, grammar=grammar, max_s=v["max_utterance_s"], end_silence_s=v["end_silence_s"],
                            stop=stop, speaking=lambda: speaker.speaking)
         except Exception as exc:  # noqa: BLE001 - a microphone that vanished mid-way: say so, keep the screen
@@ -152,13 +155,12 @@ class VoiceScreen(KioskScreen):
             heard = Heard("", "error", 0.0, 0.0)
         Clock.schedule_once(lambda _dt: self._heard(heard, asking, stop))
 
-    def _answer_grammar(self, rec):
+    def _answer_grammar(self, rec, words: tuple[str, ...]):
         """Answers to 您是要…吗 are few: 是/不是/回首页… or another request; to 'A, or B?' fewer still (a
         two-answer grammar). A grammar of those words makes a short 是 hard to mishear; only with a model
         that has [unk] for everything else."""
         if not hasattr(rec, "grammar") or not rec.ready:
             return None
-        words = tuple(self.dialogue().answer_words({c.id: list(c.phrases) for c in self._services().catalog.categories}))
         cached = getattr(self, "_grammar", None)
         if cached is None or cached[0] is not rec or cached[1] != words:
             g = rec.grammar(list(words))
