@@ -355,7 +355,8 @@ class Outbox:
         now = _now_iso()
 
         def apply(db):
-            acked.clear()   # a retried transaction starts over
+            acked.clear()   # a transaction retried (see _write) counts again from zero
+            n.update(sent=0, duplicates=0, rejected=0)
             for r in results:
                 status, uid = r.get("status"), r.get("uuid")
                 if protocol.is_ack(r):
