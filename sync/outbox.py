@@ -48,11 +48,11 @@ def _now_iso() -> str:
 
 
 UNREADABLE = "unreadable"
-WHY = {"encoding": "文字编码无效", "cut": "内容不完整", "shape": "内容格式不对", "lost": "发送队列文件损坏，内容已无法找回"}
+WHY = {"encoding": "文字编码无效", "cut": "内容不完整", "shape": "内容格式不对", "lost": "文件损坏，内容已丢失"}
 
 
 def _unreadable_reason(why: str) -> str:
-    return f"登记内容损坏（{WHY[why]}），无法发送，已另放一边：请驻守干部按回执号联系居民"
+    return f"登记内容损坏（{WHY[why]}），无法发送：请驻守干部按回执号联系居民"
 
 
 def _text(raw: bytes) -> str:
