@@ -76,10 +76,14 @@ class _Pages:
         wal = Path(str(path) + "-wal")
         raw = wal.read_bytes() if wal.exists() else b""
         if len(raw) >= 32 and int.from_bytes(raw[8:12], "big") == self.size:
-            for off in range(32, len(raw) - 24 - self.size + 1, 24 + self.size):
-                pgno = int.from_bytes(raw[off:off + 4], "big")
-                if pgno:
-                    self.frames.append((pgno, raw[off + 24:off + 24 + self.size]))
+            txn = []   # only committed transactions of this WAL generation: an item whose add never returned
+            for off in range(32, len(raw) - 24 - self.size + 1, 24 + self.size):   # gave no receipt
+                if raw[off + 8:off + 16] != raw[16:24]:   # salts of an older generation: already checkpointed
+                    break
+                txn.append((int.from_bytes(raw[off:off + 4], "big"), raw[off + 24:off + 24 + self.size]))
+                if int.from_bytes(raw[off + 4:off + 8], "big"):   # a commit frame
+                    self.frames += txn
+                    txn = []
 
     def get(self, pgno: int) -> bytes | None:
         off = (pgno - 1) * self.size

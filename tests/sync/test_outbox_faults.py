@@ -300,3 +300,31 @@ def test_acknowledgements_and_purges_land_on_a_full_disk(small_disk):
     uid, code = ob.add_request(fields())
     assert ob.status(code)["uuid"] == uid
     ob.close()
+
+
+def test_rows_only_in_the_wal_come_back_but_never_an_uncommitted_one(tmp_path):
+    """A power cut copies the files as they are: committed rows still only in the WAL are salvaged; rows of
+    a transaction that never committed (its add never returned, no receipt shown) are not."""
+    live, cut = tmp_path / "live", tmp_path / "cut"
+    ob = Outbox(live / "outbox.sqlite3", "WJZ1")
+    made = {ob.add_request(fields(i))[0] for i in range(20)}
+    spill = sqlite3.connect(live / "outbox.sqlite3", isolation_level=None)
+    spill.execute("PRAGMA cache_size=1")           # the open transaction's pages spill into the WAL
+    spill.execute("BEGIN IMMEDIATE")
+    for i in range(300):
+        spill.execute("INSERT INTO items (uuid, kind, created_at, created_ts, updated_at, payload) VALUES "
+                      "(?, 'request', '', 0, '', ?)", (f"00000000-0000-4000-8000-{i:012d}", "x" * 500))
+    cut.mkdir()
+    for f in live.iterdir():
+        if not f.name.endswith(".reserve"):
+            (cut / f.name).write_bytes(f.read_bytes())
+    spill.execute("ROLLBACK")
+    spill.close()
+    ob.close()
+    wal = (cut / "outbox.sqlite3-wal").read_bytes()
+    assert b"x" * 500 in wal                       # the uncommitted rows are really in the copied WAL
+    os.truncate(cut / "outbox.sqlite3", 0)         # and the main file is gone
+    back = Outbox(cut / "outbox.sqlite3", "WJZ1")
+    assert {i["uuid"] for i in back.items(1000) if i["sync"] == "pending"} == made
+    assert back.set_aside() == [] and "找回 20 条" in back.counts()["damage"]
+    back.close()
