@@ -8,6 +8,7 @@ go through; it is made again once there is room, and new requests are refused wh
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 from pathlib import Path
@@ -30,7 +31,8 @@ class DiskReserve:
             return False
 
     def ensure(self) -> bool:
-        """Make the reserve if it is missing. -> whether it is in place (False: the disk has no room)."""
+        """Make the reserve if it is missing. -> False only when the disk has no room for it (another
+        failure, e.g. a read-only test directory, must not stop new requests: it is logged)."""
         if self.present:
             return True
         tmp = self.path.with_name(self.path.name + ".tmp")
@@ -45,7 +47,7 @@ class DiskReserve:
         except OSError as exc:
             tmp.unlink(missing_ok=True)
             log.warning("outbox reserve %s not made (%s)", self.path, exc)
-            return False
+            return exc.errno not in (errno.ENOSPC, errno.EDQUOT)
         log.info("outbox reserve %s in place (%d bytes)", self.path, self.size)
         return True
 
