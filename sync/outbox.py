@@ -301,7 +301,7 @@ class Outbox:
             self._set_aside(bad)
 
     @staticmethod
-    def _parse(uid: bytes, payload: bytes | None) -> tuple[dict | None, str]:
+    def _parse(uid: bytes | None, payload: bytes | None) -> tuple[dict | None, str]:
         """-> (the item, "") or (None, why it cannot be sent)."""
         try:
             text = (payload or b"").decode("utf-8")
@@ -311,7 +311,7 @@ class Outbox:
             item = json.loads(text)
         except ValueError:
             return None, "cut"
-        if not isinstance(item, dict) or item.get("uuid") != uid.decode("utf-8", "replace"):
+        if not isinstance(item, dict) or item.get("uuid") != (uid or b"").decode("utf-8", "replace"):
             return None, "shape"
         return item, ""
 
