@@ -294,6 +294,8 @@ def test_acknowledgements_and_purges_land_on_a_full_disk(small_disk):
     assert not ob.reserve.present                      # it gave its room to the acknowledgements
     with pytest.raises(OutboxFull):                    # and is not handed to new requests
         ob.add_request(fields())
+    ob.checkpoint()                                    # still full: folding the WAL in waits, no error
+    assert ob.counts()["sent"] == 30 and ob.status(made[0][1])["state"] == "received"
     filler.unlink()                                    # space comes back
     ob.checkpoint()
     assert ob.reserve.present
