@@ -109,7 +109,10 @@ def backup(to: Path, passphrase: str | None = None) -> dict:
         os.chmod(tmp, 0o700)
         if engine == "sqlite":
             member = Path(tmp) / "community.sqlite3"
-            src = sqlite3.connect(f"file:{db['NAME']}?mode=ro", uri=True, timeout=30)
+            source = Path(db["NAME"]).resolve()
+            if not source.exists():
+                raise BackupError(f"no database at {source}: nothing to back up")
+            src = sqlite3.connect(source.as_uri() + "?mode=ro", uri=True, timeout=30)
             dst = sqlite3.connect(member)
             try:
                 src.backup(dst)   # pages copied under SQLite's own locking: consistent while serving
@@ -135,7 +138,7 @@ def backup(to: Path, passphrase: str | None = None) -> dict:
 def _sqlite_has_data(path: Path) -> bool:
     if not path.exists() or path.stat().st_size == 0:
         return False
-    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    con = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
     try:
         return con.execute("SELECT count(*) FROM sqlite_master WHERE type='table'").fetchone()[0] > 0
     finally:
