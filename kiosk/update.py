@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from kiosk import config
-from sync.bundle import BundleError, extract_verified
+from sync.bundle import BundleError, extract_verified, read_manifest
 
 PUBLIC_KEY_NAME = "bundle-key.pub"
 
@@ -116,11 +116,13 @@ def _install_wheels(release: Path) -> None:
 
 def apply(data_dir: Path, source: Path, public_key: Path | None = None) -> Path:
     root = _root(data_dir)
+    key = public_key or Path(data_dir) / PUBLIC_KEY_NAME
+    read_manifest(source, key)   # a foreign or broken bundle is refused before any folder is made
     releases = root / "releases"
     releases.mkdir(parents=True, exist_ok=True)
     staging = releases / f".staging-{secrets.token_hex(4)}"
     try:
-        manifest = extract_verified(source, public_key or Path(data_dir) / PUBLIC_KEY_NAME, staging)
+        manifest = extract_verified(source, key, staging)
         old = _target(root / "current")
         _inherit(old, staging)
         _install_wheels(staging)
@@ -128,6 +130,9 @@ def apply(data_dir: Path, source: Path, public_key: Path | None = None) -> Path:
         staging.rename(release)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        for d in (releases, root):   # a first update that failed leaves no trace either
+            if d.is_dir() and not any(d.iterdir()):
+                d.rmdir()
         raise
     if old is not None:
         _point(root / "previous", old)
