@@ -48,7 +48,9 @@ def test_install_kiosk_root_writes_a_verified_unit_and_is_idempotent(tmp_path):
     config = root / "etc/xingfu-kiosk/kiosk.toml"
     assert stat.S_IMODE(config.stat().st_mode) == 0o640 and 'token = "k_secret"' in config.read_text()
     assert "consoleblank=0" in (root / "etc/default/grub.d/xingfu-kiosk.cfg").read_text()
-    assert (root / "var/lib/xingfu-kiosk/bundle-key.pub").read_text() == key.read_text()
+    assert (root / "etc/xingfu-kiosk/bundle-key.pub").read_text() == key.read_text()
+    update = (root / "usr/local/sbin/xingfu-kiosk-update").read_text()
+    assert "KIOSK_CONFIG=/etc/xingfu-kiosk/kiosk.toml /opt/xingfu-kiosk/venv/bin/kiosk update" in update
 
     config.write_text(config.read_text() + "# edited at the post\n")
     again = install("install-kiosk", "--root", str(root), "--server-url", "https://other", "--bundle-key", str(key))
