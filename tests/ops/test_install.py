@@ -10,6 +10,7 @@ import shutil
 import signal
 import stat
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -151,3 +152,35 @@ def test_generated_nginx_site_in_front_of_the_real_server(tmp_path):
             nginx.send_signal(signal.SIGQUIT)
             nginx.wait(10)
     assert os.path.exists(cert)
+
+
+def _exec_lines(unit: Path, key: str) -> list[list[str]]:
+    """`key=` command lines of a unit as systemd hands them to exec: %% and $$ unescaped, quotes split."""
+    import shlex
+
+    return [shlex.split(line.split("=", 1)[1].replace("%%", "%").replace("$$", "$"))
+            for line in unit.read_text().splitlines() if line.startswith(key + "=")]
+
+
+def test_backup_unit_commands_run_and_keep_the_newest(tmp_path):
+    """The backup unit's own ExecStart and ExecStartPost, with the installed paths pointed at this checkout."""
+    root = tmp_path / "root"
+    install("install-server", "--root", str(root), "--server-name", "192.168.1.10", "--keep", "3")
+    unit = root / "etc/systemd/system/community-backup.service"
+    backups = tmp_path / "backups"
+    backups.mkdir()
+    venv_cli = str(Path(sys.executable).parent / "community-server")
+    made: set[str] = set()
+    with running(tmp_path / "srv") as srv:
+        for n in range(5):
+            for argv in _exec_lines(unit, "ExecStart") + _exec_lines(unit, "ExecStartPost"):
+                argv = [a.replace("/opt/xingfu-community/venv/bin/community-server", venv_cli)
+                        .replace("/var/backups/xingfu-community", str(backups)) for a in argv]
+                subprocess.run(argv, env=srv.env, check=True, timeout=120)
+            made |= {p.name for p in backups.iterdir()}
+            if n < 4:
+                time.sleep(1.1)   # the file name has the time to the second
+    kept = sorted(p.name for p in backups.iterdir())
+    assert len(made) == 5 and kept == sorted(made)[-3:]
+    assert all(re.fullmatch(r"community-\d{8}-\d{6}\.xfbk", k) for k in kept)
+    assert all(stat.S_IMODE((backups / k).stat().st_mode) == 0o600 for k in kept)
