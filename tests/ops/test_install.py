@@ -48,6 +48,10 @@ def test_install_kiosk_root_writes_a_verified_unit_and_is_idempotent(tmp_path):
     assert (root / "etc/systemd/system/graphical.target.wants/xingfu-kiosk.service").is_symlink()
     config = root / "etc/xingfu-kiosk/kiosk.toml"
     assert stat.S_IMODE(config.stat().st_mode) == 0o640 and 'token = "k_secret"' in config.read_text()
+    from kiosk import config as kconfig
+    cfg = kconfig.load(config)   # what the kiosk will read at boot
+    assert cfg["server"]["token"] == "k_secret" and str(cfg.data_dir) == "/var/lib/xingfu-kiosk"
+    assert cfg["screen"]["fullscreen"] is True
     assert "consoleblank=0" in (root / "etc/default/grub.d/xingfu-kiosk.cfg").read_text()
     assert (root / "etc/xingfu-kiosk/bundle-key.pub").read_text() == key.read_text()
     update = (root / "usr/local/sbin/xingfu-kiosk-update").read_text()
