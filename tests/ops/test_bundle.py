@@ -12,6 +12,7 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -102,6 +103,8 @@ def test_apply_update_and_roll_back(post):
     assert load_lessons(data / "lessons", installed_dir(data, "lessons"))["font_size"].version == 2
     assert (data / "models" / MODEL / "am" / "final.mdl").read_bytes().startswith(b"one")
     assert (installed_dir(data, "catalog") / "extra.toml").exists()
+    from screens.lesson_session import LessonService  # what the kiosk's lesson screens read
+    assert LessonService(SimpleNamespace(config=kconfig.load(cfg))).lessons["font_size"].version == 2
 
     # a second bundle with only a lesson: the model comes along from the release before
     b2 = make_bundle(tmp_path, "b2.zip", "--lessons", str(lesson_v(tmp_path, 3)))
