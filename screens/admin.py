@@ -7,6 +7,7 @@ per panel; each panel is a sub-screen of this one. The PIN is asked again every 
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from kivy.app import App
@@ -103,6 +104,8 @@ class AdminScreen(KioskScreen):
                  app.t("admin.last_sync", when=(c["last_sync_at"] or "")[:16].replace("T", " ") or app.t("admin.never"))]
         if c["last_error"] and c["last_error"] != c["damage"]:
             lines.append(app.t("admin.last_error", error=c["last_error"][:60]))
+        disk = shutil.disk_usage(s.config.data_dir)   # outbox, logs and the speech model live there
+        lines.append(app.t("admin.disk_free", gb=f"{disk.free / 2**30:.1f}", percent=round(100 * disk.free / disk.total)))
         self.status_text = "\n".join(lines)
         # in red: a damaged outbox (until cleared), rows that cannot be read, rows the server refused
         shown = [c["damage"]] if c["damage"] else []

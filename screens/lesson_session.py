@@ -12,6 +12,7 @@ import threading
 import uuid
 from datetime import UTC, datetime
 
+from sync.bundle import installed_dir
 from sync.lessons import Lesson, load_lessons
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,8 @@ class LessonService:
         self.services = services
         self.config = services.config
         self.dir = self.config.data_dir / "lessons"
-        self.lessons: dict[str, Lesson] = load_lessons(self.dir)
+        self.bundle_dir = installed_dir(self.config.data_dir, "lessons")   # from a USB update (kiosk update)
+        self.lessons: dict[str, Lesson] = load_lessons(self.dir, self.bundle_dir)
         self.current: Lesson | None = None
         self.session: dict | None = None     # {uuid, lesson_id, started_at}
         self.present: list[dict] = []        # learners in the class: {uuid, name, building, unit, room}
@@ -79,7 +81,7 @@ class LessonService:
                 log.info("lesson catalog not refreshed: %s", exc)
                 updated = []
             if updated:
-                self.lessons = load_lessons(self.dir)
+                self.lessons = load_lessons(self.dir, self.bundle_dir)
             if done:
                 done(updated)
         threading.Thread(target=run, name="lesson-catalog", daemon=True).start()

@@ -15,6 +15,7 @@ import sys
 COMMAND_MODULES = (
     "server.cli",   # the commands below
     "server.workbench.cli",   # add-volunteer, purge, export
+    "server.ops.cli",   # backup, restore, check, bundle, bundle-key
 )
 
 
@@ -42,8 +43,11 @@ def cmd_serve(args) -> int:
 
     from server.wsgi import application
     logging.getLogger(__name__).info("community server on http://%s:%s/", args.host, args.port)
+    # Behind nginx (scripts/install-server): the client's address and https come from the proxy's headers.
+    proxy = os.environ.get("COMMUNITY_TRUSTED_PROXY")
+    behind = {"trusted_proxy": proxy, "trusted_proxy_headers": "x-forwarded-for x-forwarded-proto"} if proxy else {}
     serve(application, host=args.host, port=args.port, threads=args.threads, ident="community-server",
-          channel_timeout=60, max_request_body_size=4 * 1024 * 1024)
+          channel_timeout=60, max_request_body_size=4 * 1024 * 1024, **behind)
     return 0
 
 
