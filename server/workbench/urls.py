@@ -1,6 +1,6 @@
 from django.urls import path
 
-from server.workbench import views
+from server.workbench import access, views
 
 app_name = "workbench"
 urlpatterns = [
@@ -12,6 +12,8 @@ urlpatterns = [
     path("volunteers/", views.volunteers, name="volunteers"),
     path("volunteers/new/", views.volunteer_edit, name="volunteer_new"),
     path("volunteers/<int:pk>/", views.volunteer_edit, name="volunteer"),
+    path("volunteers/<int:pk>/access", views.volunteer_access, name="volunteer_access"),
+    path("access/<uidb64>/<token>/", access.SetPasswordView.as_view(), name="set_password"),
     path("topics/", views.topics, name="topics"),
     path("topics/new/", views.topic_edit, name="topic_new"),
     path("topics/<int:pk>/", views.topic_edit, name="topic"),

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from server.core.models import OPEN_STATES, Kiosk, State
-from server.workbench import actions, audit, exports, limits, listing, metrics, roles
+from server.workbench import access, actions, audit, exports, limits, listing, metrics, roles
 from server.workbench.forms import TopicForm, VolunteerForm
 from server.workbench.models import AuditLog, Topic, TopicStatus, Volunteer
 from sync.catalog import default_catalog
@@ -212,22 +212,25 @@ def volunteers(request):
 def volunteer_edit(request, pk: int | None = None):
     posts = roles.posts_for(request.user)
     vol = get_object_or_404(Volunteer.objects.filter(posts__in=posts).distinct(), pk=pk) if pk else None
-    form = VolunteerForm(request.POST or None, instance=vol, posts=posts)
+    manage = vol is None or roles.may_issue_access(request.user, vol.user)
+    form = VolunteerForm(request.POST or None, instance=vol, posts=posts, manage_login=manage)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             v = form.save(commit=False)
             username = form.cleaned_data["username"]
             if vol is None:
-                user = User(username=username or f"v-{timezone.now():%Y%m%d%H%M%S%f}")
+                user = User(username=username or f"v-{timezone.now():%Y%m%d%H%M%S%f}", first_name=v.name)
+                user.set_unusable_password()      # access comes as a one-time link (access.issue)
+                user.save()
             else:
                 user = vol.user
-                user.username = username or user.username
-            user.first_name = v.name
-            if form.cleaned_data["password"]:
-                user.set_password(form.cleaned_data["password"])
-            elif vol is None:
-                user.set_unusable_password()
-            user.save()
+                if manage and (user.username != (username or user.username) or user.first_name != v.name):
+                    if username and username != user.username:
+                        audit.record(request.user, "credential", None,
+                                     f"登录名 {user.username} 改为 {username}", request)
+                    user.username = username or user.username
+                    user.first_name = v.name
+                    user.save(update_fields=["username", "first_name"])
             v.user = user
             v.save()
             hidden = set(vol.posts.exclude(pk__in=posts).values_list("pk", flat=True)) if vol else set()
@@ -240,7 +243,24 @@ def volunteer_edit(request, pk: int | None = None):
     if vol is not None:
         tasks_of = decorate(list(vol.user.assigned_requests.filter(state__in=OPEN_STATES).select_related("post")),
                             timezone.now())
-    return render(request, "workbench/volunteer_form.html", {"form": form, "vol": vol, "tasks_of": tasks_of})
+    return render(request, "workbench/volunteer_form.html",
+                  {"form": form, "vol": vol, "tasks_of": tasks_of, "manage_login": manage})
+
+
+@require_POST
+@cadre_required
+def volunteer_access(request, pk: int):
+    """Issue a one-time set-password link for a volunteer's login, shown once on this answer."""
+    vol = get_object_or_404(Volunteer.objects.filter(posts__in=roles.posts_for(request.user)).distinct(), pk=pk)
+    if not roles.may_issue_access(request.user, vol.user):
+        audit.record(request.user, "refused", None, f"发放 {vol.user.username} 的登录被拒绝（在别处任职）", request)
+        messages.error(request, f"{vol.name}的登录还担任驻守干部、教师、管理员或其他阵地的志愿者，"
+                                "您不能为它发放登录。请本人或社区管理员处理。")
+        return redirect("workbench:volunteer", pk=vol.pk)
+    path = access.issue(request.user, vol.user, request)
+    response = render(request, "workbench/access_issued.html", {"vol": vol, "link": request.build_absolute_uri(path)})
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 # -- deliberations ----------------------------------------------------------------
