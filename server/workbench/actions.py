@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from server.core.models import Request, RequestEvent, State
-from server.workbench import audit, roles
+from server.workbench import audit, privacy, roles
 from server.workbench.models import Topic, TopicStatus, Volunteer
 
 S = State
@@ -77,6 +77,9 @@ def _apply(r: Request, action: str, actor, to_state: str, *, note: str = "", pub
         now = timezone.now()
         from_state = current.state
         public_note = (public_note or "").strip()[:200]
+        refused = privacy.problem(public_note)
+        if refused:
+            raise ActionError(refused)
         for k, v in fields.items():
             setattr(current, k, v)
         current.state = to_state

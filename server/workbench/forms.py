@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth.models import User
 
 from server.core.models import Post, State
+from server.workbench import privacy
 from server.workbench.models import Topic, Volunteer
 from sync.catalog import default_catalog
 
@@ -73,6 +74,20 @@ class TopicForm(forms.ModelForm):
         super().__init__(*args, **kw)
         if posts is not None:
             self.fields["post"].queryset = posts
+
+    # The title and the outcome are read out to every resident whose request is merged into the topic.
+    def clean_title(self):
+        return _public(self.cleaned_data["title"])
+
+    def clean_outcome(self):
+        return _public(self.cleaned_data["outcome"])
+
+
+def _public(text: str) -> str:
+    problem = privacy.problem(text)
+    if problem:
+        raise forms.ValidationError(problem)
+    return text
 
 
 class PostChoice(forms.Form):

@@ -121,7 +121,9 @@ def request_detail(request, pk: int):
     now = timezone.now()
     decorate([r], now)
     allowed = actions.allowed_actions(r, request.user)
-    ctx = {"r": r, "events": list(r.events.select_related("actor")), "allowed": allowed,
+    draft = request.session.pop("wb_draft", None) or {}
+    ctx = {"draft": draft if draft.get("pk") == r.pk else {},
+           "r": r, "events": list(r.events.select_related("actor")), "allowed": allowed,
            "action_labels": actions.ACTION_LABELS, "accept_by": limits.accept_by(r.category, r.received_at),
            "resolve_by": limits.resolve_by(r.category, r.received_at), "topics_of": r.topics.all()}
     if "assign" in allowed:
@@ -170,6 +172,9 @@ def request_action(request, pk: int, action: str):
             actions.reopen(r, request.user, p.get("reason", ""), **kw)
     except actions.ActionError as exc:
         messages.error(request, str(exc))
+        # What was typed comes back in the form, so a refused note is fixed, not typed again.
+        request.session["wb_draft"] = {"pk": r.pk, "action": action, **{
+            k: p.get(k, "")[:2000] for k in ("note", "public_note", "reason", "resolution")}}
     else:
         messages.success(request, f"已{actions.ACTION_LABELS[action]}：{r.receipt}")
         if not roles.is_cadre(request.user):
