@@ -74,29 +74,68 @@ def cmd_add_kiosk(args) -> int:
     from server.core.models import Kiosk
 
     post = _post(args.post)
-    kiosk, token = Kiosk.issue(post, args.name or f"{post.code}-{post.kiosks.count() + 1}")
-    _print(args, {"token": token, "kiosk": kiosk.name, "post": post.code},
-           f"终端 {kiosk.name} 已登记。令牌只显示这一次，请填入终端配置 [server] token：\n{token}")
+    name = args.name
+    if name is None:
+        n = post.kiosks.count() + 1
+        while post.kiosks.filter(name=f"{post.code}-{n}").exists():
+            n += 1
+        name = f"{post.code}-{n}"
+    elif post.kiosks.filter(name=name).exists():
+        raise CommandError(f"post {post.code} already has a kiosk named {name!r}; choose another --name")
+    kiosk, token = Kiosk.issue(post, name)
+    _print(args, {"token": token, "kiosk": kiosk.name, "id": kiosk.pk, "post": post.code},
+           f"终端 {kiosk.name}（编号 {kiosk.pk}）已登记。令牌只显示这一次，请填入终端配置 [server] token：\n{token}")
     return 0
+
+
+def _kiosk(args):
+    """The one kiosk named by --id, or by --name (with --post when two posts use the name)."""
+    from server.core.models import Kiosk
+
+    if args.id is not None:
+        kiosk = Kiosk.objects.select_related("post").filter(pk=args.id).first()
+        if kiosk is None:
+            raise CommandError(f"no kiosk with id {args.id} (see: community-server kiosks)")
+        return kiosk
+    if not args.name:
+        raise CommandError("give --name NAME (and --post CODE) or --id N")
+    qs = Kiosk.objects.select_related("post").filter(name=args.name)
+    if args.post:
+        qs = qs.filter(post=_post(args.post))
+    found = list(qs[:2])
+    if not found:
+        raise CommandError(f"no kiosk named {args.name!r}" + (f" in post {args.post}" if args.post else "")
+                           + " (see: community-server kiosks)")
+    if len(found) > 1:
+        raise CommandError(f"posts {found[0].post.code} and {found[1].post.code} both have a kiosk named "
+                           f"{args.name!r}; add --post CODE or use --id")
+    return found[0]
 
 
 def cmd_revoke_kiosk(args) -> int:
     setup_django()
-    from django.utils import timezone
+    from server.workbench import kiosks
 
-    from server.core.models import Kiosk
+    kiosk = _kiosk(args)
+    kiosks.revoke(kiosk, None, via="命令行")
+    _print(args, {"kiosk": kiosk.name, "id": kiosk.pk, "post": kiosk.post.code,
+                  "revoked_at": kiosk.revoked_at.isoformat(), "queue_length": kiosk.queue_length},
+           f"终端 {kiosk.name} 的令牌已吊销；它的请求保留，要再用请重新 add-kiosk。"
+           + kiosks.held_sentence(kiosk))
+    return 0
 
-    found = list(Kiosk.objects.select_related("post").filter(name=args.name)[:2])
-    if not found:
-        raise CommandError(f"no kiosk named {args.name!r} (see: community-server kiosks)")
-    if len(found) > 1:
-        raise CommandError(f"several kiosks are named {args.name!r}; rename one in the admin first")
-    kiosk = found[0]
-    if kiosk.revoked_at is None:
-        kiosk.revoked_at = timezone.now()
-        kiosk.save(update_fields=["revoked_at"])
-    _print(args, {"kiosk": kiosk.name, "post": kiosk.post.code, "revoked_at": kiosk.revoked_at.isoformat()},
-           f"终端 {kiosk.name} 的令牌已吊销；它的请求保留，要再用请重新 add-kiosk")
+
+def cmd_rename_kiosk(args) -> int:
+    setup_django()
+    from server.workbench import kiosks
+
+    kiosk = _kiosk(args)
+    old = kiosk.name
+    problem = kiosks.rename(kiosk, args.to, None, via="命令行")
+    if problem:
+        raise CommandError(problem)
+    _print(args, {"kiosk": kiosk.name, "id": kiosk.pk, "post": kiosk.post.code, "was": old},
+           f"终端 {old} 已改名为 {kiosk.name}")
     return 0
 
 
@@ -104,7 +143,7 @@ def cmd_kiosks(args) -> int:
     setup_django()
     from server.core.models import Kiosk
 
-    rows = [{"kiosk": k.name, "post": k.post.code, "revoked": k.revoked,
+    rows = [{"kiosk": k.name, "id": k.pk, "post": k.post.code, "revoked": k.revoked,
              "last_seen": k.last_seen.isoformat() if k.last_seen else None, "version": k.version,
              "queue_length": k.queue_length, "oldest_queued_s": k.oldest_queued_s,
              "voice_health": k.voice_health, "printer_health": k.printer_health}
@@ -113,7 +152,7 @@ def cmd_kiosks(args) -> int:
         print(json.dumps(rows, ensure_ascii=False))
     else:
         for r in rows:
-            print(f"{r['kiosk']}\t{r['post']}\t{'已吊销' if r['revoked'] else '有效'}\t最近联系 {r['last_seen'] or '从未'}"
+            print(f"{r['id']}\t{r['kiosk']}\t{r['post']}\t{'已吊销' if r['revoked'] else '有效'}\t最近联系 {r['last_seen'] or '从未'}"
                   f"\t待发 {r['queue_length']}")
     return 0
 
@@ -230,13 +269,19 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true", help='print {"token": ..., "kiosk": ..., "post": ...}')
     p.set_defaults(func=cmd_add_kiosk)
 
-    p = sub.add_parser("revoke-kiosk", help="revoke a kiosk's token (its requests stay)")
-    p.add_argument("--name", required=True, help="kiosk name as printed by add-kiosk / kiosks")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_revoke_kiosk)
+    for name, func, text in (("revoke-kiosk", cmd_revoke_kiosk, "revoke a kiosk's token (its requests stay)"),
+                             ("rename-kiosk", cmd_rename_kiosk, "rename a kiosk (names are unique per post)")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("--name", help="kiosk name as printed by add-kiosk / kiosks")
+        p.add_argument("--post", metavar="CODE", help="the kiosk's post, when two posts use the name")
+        p.add_argument("--id", type=int, help="kiosk id as printed by add-kiosk / kiosks")
+        if name == "rename-kiosk":
+            p.add_argument("--to", required=True, metavar="NEW_NAME")
+        p.add_argument("--json", action="store_true")
+        p.set_defaults(func=func)
 
     p = sub.add_parser("kiosks", help="list kiosks with their last heartbeat",
-                       description="--json prints an array of {kiosk, post, revoked, last_seen, version, queue_length, "
+                       description="--json prints an array of {kiosk, id, post, revoked, last_seen, version, queue_length, "
                                    "oldest_queued_s, voice_health, printer_health}")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_kiosks)

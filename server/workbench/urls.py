@@ -19,6 +19,7 @@ urlpatterns = [
     path("topics/<int:pk>/", views.topic_edit, name="topic"),
     path("metrics/", views.metrics_page, name="metrics"),
     path("kiosks/", views.kiosks, name="kiosks"),
+    path("kiosks/<int:pk>/", views.kiosk_detail, name="kiosk"),
     path("export.<str:fmt>", views.export, name="export"),
     path("daily/", views.daily, name="daily"),
     path("audit/", views.audit_log, name="audit"),

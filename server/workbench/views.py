@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from server.core.models import OPEN_STATES, Kiosk, State
 from server.workbench import access, actions, audit, exports, limits, listing, metrics, roles
+from server.workbench import kiosks as kiosk_ops
 from server.workbench.forms import TopicForm, VolunteerForm
 from server.workbench.models import AuditLog, Topic, TopicStatus, Volunteer
 from sync.catalog import default_catalog
@@ -314,6 +315,32 @@ def kiosks(request):
     for k in items:
         k.silent = k.last_seen is None or now - k.last_seen > timedelta(hours=1)
     return render(request, "workbench/kiosks.html", {"kiosks": items, "now": now})
+
+
+@cadre_required
+def kiosk_detail(request, pk: int):
+    """One kiosk: rename it, or revoke its token (a stolen kiosk) after ticking the confirmation."""
+    kiosk = get_object_or_404(Kiosk.objects.filter(post__in=roles.posts_for(request.user)).select_related("post"),
+                              pk=pk)
+    error = ""
+    if request.method == "POST":
+        op = request.POST.get("op")
+        if op == "rename":
+            old = kiosk.name
+            error = kiosk_ops.rename(kiosk, request.POST.get("name", ""), request.user, request) or ""
+            if not error:
+                messages.success(request, f"终端 {old} 已改名为 {kiosk.name}")
+                return redirect("workbench:kiosks")
+        elif op == "revoke" and request.POST.get("confirm") == "yes" and not kiosk.revoked:
+            kiosk_ops.revoke(kiosk, request.user, request)
+            messages.success(request, f"终端 {kiosk.name} 已停用，它的令牌不能再连接服务器。"
+                                      + kiosk_ops.held_sentence(kiosk))
+            return redirect("workbench:kiosks")
+        elif op == "revoke":
+            error = "请先勾选“确认停用”，再点停用。"
+    return render(request, "workbench/kiosk.html", {"k": kiosk, "held": kiosk_ops.held_sentence(kiosk),
+                                                    "error": error, "name": request.POST.get("name", kiosk.name)},
+                  status=400 if error else 200)
 
 
 @cadre_required
