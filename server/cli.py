@@ -59,11 +59,20 @@ def _post(code: str):
 def cmd_add_post(args) -> int:
     setup_django()
     from server.core.models import Post
+    from sync import codes
 
-    post, created = Post.objects.get_or_create(code=args.code, defaults={"name": args.name, "address": args.address or ""})
-    if not created and (post.name != args.name):
-        post.name = args.name
-        post.save(update_fields=["name"])
+    if not codes.valid_post_code(args.code):   # the kiosk's own rule: otherwise it could never send here
+        raise CommandError(f"post code {args.code!r} must be {codes.POST_CODE_RULE}")
+    post = Post.objects.filter(code=args.code).first()
+    created = post is None
+    if created:
+        post = Post.objects.create(code=args.code, name=args.name, address=args.address or "")
+    elif (post.name, post.address) != (args.name, args.address or post.address):
+        if not args.rename:
+            raise CommandError(f"post {post.code} already exists as {post.name!r}; "
+                               f"add --rename to change its name or address")
+        post.name, post.address = args.name, args.address or post.address
+        post.save(update_fields=["name", "address"])
     _print(args, {"code": post.code, "name": post.name, "created": created},
            f"{'已创建' if created else '已存在'}阵地 {post.code} {post.name}")
     return 0
@@ -160,17 +169,36 @@ def cmd_kiosks(args) -> int:
 def cmd_add_user(args) -> int:
     setup_django()
     from django.contrib.auth.models import User
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
 
+    from server.workbench.audit import record
+
+    posts = [_post(code) for code in args.post or []]
+    user = User.objects.filter(username=args.username).first()
+    created = user is None
+    if created:
+        user = User(username=args.username)
     password = args.password or secrets.token_urlsafe(9)
-    user, created = User.objects.get_or_create(username=args.username)
-    user.set_password(password)
-    user.first_name = args.name or user.first_name
-    user.is_superuser = user.is_staff = bool(args.admin)
-    user.save()
-    for code in args.post or []:
-        _post(code).cadres.add(user)
-    _print(args, {"username": user.username, "password": password, "created": created},
-           f"用户 {user.username} {'已创建' if created else '已更新'}，密码：{password}")
+    try:
+        validate_password(password, user)      # the web's password rule
+    except ValidationError as exc:
+        raise CommandError("password refused: " + " ".join(exc.messages)) from None
+    with transaction.atomic():
+        user.set_password(password)
+        user.first_name = args.name or user.first_name
+        user.is_superuser = user.is_staff = bool(args.admin)
+        user.save()
+        for post in posts:
+            post.cadres.add(user)
+        record(None, "credential", None, f"命令行 add-user {'创建' if created else '重设密码'} {user.username}")
+    # Only a generated password is printed (once); one the operator typed is never echoed.
+    data = {"username": user.username, "created": created}
+    if not args.password:
+        data["password"] = password
+    _print(args, data, f"用户 {user.username} {'已创建' if created else '已更新'}"
+           + (f"，密码（只显示这一次）：{password}" if not args.password else "，密码已设置"))
     return 0
 
 
@@ -256,10 +284,12 @@ def register(sub) -> None:
     p.add_argument("--threads", type=int, default=8)
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("add-post", help="create a post (idempotent)")
-    p.add_argument("--code", required=True, help="post code, e.g. WJZ1 (receipt codes start with it)")
+    p = sub.add_parser("add-post", help="create a post (idempotent; --rename to change an existing one)")
+    p.add_argument("--code", required=True, help="post code: 1-4 capital letters and up to 3 digits, e.g. WJZ1 "
+                                                 "(receipt codes start with it)")
     p.add_argument("--name", required=True)
     p.add_argument("--address")
+    p.add_argument("--rename", action="store_true", help="change the name/address of an existing post")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_add_post)
 
@@ -288,7 +318,7 @@ def register(sub) -> None:
 
     p = sub.add_parser("add-user", help="create or update a cadre account")
     p.add_argument("--username", required=True)
-    p.add_argument("--password", help="default: a random one, printed")
+    p.add_argument("--password", help="default: a random one, printed once (a given one is never printed)")
     p.add_argument("--name", help="full name shown on the pages")
     p.add_argument("--post", action="append", metavar="CODE", help="a post this cadre serves (repeatable)")
     p.add_argument("--admin", action="store_true", help="community admin: all posts")
