@@ -41,10 +41,29 @@ def cmd_serve(args) -> int:
     from waitress import serve
 
     from server.wsgi import application
+    from sync import protocol
+    _room_for_connections(args.connection_limit)
     logging.getLogger(__name__).info("community server on http://%s:%s/", args.host, args.port)
+    # Slow clients (issue 11.8). Waitress reads each request completely before a worker thread sees it, so a
+    # trickled body holds a connection, not a thread; what ran out was the connection limit (default 100),
+    # after which nobody, kiosks included, was accepted. So: room for many connections (poll(), not select(),
+    # which stops at 1024 descriptors), idle ones closed after channel_timeout, and no body larger than the
+    # protocol's limit (plus headroom so the API's own JSON 413 answers a body just over it). A production
+    # server goes behind nginx or Caddy, which also time out slow senders (docs/security.md).
     serve(application, host=args.host, port=args.port, threads=args.threads, ident="community-server",
-          channel_timeout=60, max_request_body_size=4 * 1024 * 1024)
+          connection_limit=args.connection_limit, asyncore_use_poll=True, channel_timeout=args.channel_timeout,
+          cleanup_interval=min(30, args.channel_timeout), max_request_body_size=protocol.MAX_BODY_BYTES + 65536)
     return 0
+
+
+def _room_for_connections(n: int) -> None:
+    """Each connection is a file descriptor; systemd's default soft limit (1024) is below --connection-limit."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = n + 256
+    if soft != resource.RLIM_INFINITY and soft < want:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want if hard == resource.RLIM_INFINITY else min(want, hard), hard))
 
 
 def _post(code: str):
@@ -282,6 +301,10 @@ def register(sub) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8700)
     p.add_argument("--threads", type=int, default=8)
+    p.add_argument("--connection-limit", type=int, default=1000,
+                   help="open connections at once, slow ones included (default 1000; keep below `ulimit -n`)")
+    p.add_argument("--channel-timeout", type=int, default=30,
+                   help="seconds a connection may stay silent before it is closed (default 30)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("add-post", help="create a post (idempotent; --rename to change an existing one)")
