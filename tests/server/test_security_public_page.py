@@ -101,3 +101,23 @@ def test_a_burst_of_bare_codes_from_one_address_gets_429_from_the_real_server(tm
         # The resident with the QR (the request's own token) is not held back by someone else's walk.
         own = s.get(f"{srv.url}/r/WJZ1-0427?u={item['uuid']}", timeout=10)
         assert own.status_code == 200 and "代充燃气" in own.text
+
+
+@pytest.mark.django_db
+def test_behind_a_trusted_proxy_the_throttle_counts_each_client_not_the_proxy(monkeypatch):
+    from server.api.receipt import BARE_LOOKUPS
+
+    post = Post.objects.create(code="WJZ1", name="一号")
+    make_request(post, receipt="WJZ1-0427")
+    BARE_LOOKUPS._state.clear()
+    monkeypatch.setenv("COMMUNITY_TRUSTED_PROXIES", "10.0.0.1")
+    proxy = Client(REMOTE_ADDR="10.0.0.1")
+    walker = [proxy.get(f"/r/WJZ1-{n:04d}", HTTP_X_FORWARDED_FOR="192.168.1.50").status_code for n in range(20)]
+    assert 429 in walker
+    assert proxy.get("/r/WJZ1-0427", HTTP_X_FORWARDED_FOR="192.168.1.77").status_code == 200   # another resident
+    # A client that is not the proxy cannot pick its address by writing the header.
+    # (the walker's 192.168.1.50 is held back; someone else naming it in the header is not that client)
+    direct = Client(REMOTE_ADDR="192.168.1.60")
+    assert direct.get("/r/WJZ1-0427", HTTP_X_FORWARDED_FOR="192.168.1.50").status_code == 200
+    assert [direct.get(f"/r/WJZ1-{n:04d}", HTTP_X_FORWARDED_FOR=f"10.9.{n}.1").status_code
+            for n in range(20)].count(429) >= 5
