@@ -134,50 +134,23 @@ def request_detail(request, pk: int):
     return render(request, "workbench/request.html", ctx)
 
 
-def _int(value) -> int:
-    """A posted id or score; anything else is 0 (matches nothing, fails validation with a clear message)."""
-    value = (value or "").strip()
-    return int(value) if value.isdigit() and len(value) < 12 else 0
-
-
 @require_POST
 @login_required
 def request_action(request, pk: int, action: str):
     r = get_object_or_404(roles.requests_for(request.user), pk=pk)
-    p = request.POST
-    kw = {"public_note": p.get("public_note", ""), "http_request": request}
+    spec = actions.REGISTRY.get(action)
+    if spec is None:
+        raise Http404("没有这个操作")
     try:
-        if action not in actions.FROM:
-            raise Http404
-        if action == "accept":
-            actions.accept(r, request.user, note=p.get("note", ""), **kw)
-        elif action == "assign":
-            vol = Volunteer.objects.filter(pk=_int(p.get("volunteer"))).first()
-            if vol is None:
-                raise actions.ActionError("请选一位志愿者。")
-            actions.assign(r, request.user, vol, note=p.get("note", ""), **kw)
-        elif action == "start":
-            actions.start(r, request.user, note=p.get("note", ""), **kw)
-        elif action == "resolve":
-            actions.resolve(r, request.user, p.get("resolution", ""), **kw)
-        elif action == "reject":
-            actions.reject(r, request.user, p.get("reason", ""), **kw)
-        elif action == "merge":
-            topic = Topic.objects.filter(pk=_int(p.get("topic")), post=r.post_id).first()
-            if topic is None:
-                raise actions.ActionError("请选一个议事。")
-            actions.merge(r, request.user, topic, note=p.get("note", ""), **kw)
-        elif action == "follow_up":
-            actions.follow_up(r, request.user, _int(p.get("satisfaction")), note=p.get("note", ""), **kw)
-        elif action == "reopen":
-            actions.reopen(r, request.user, p.get("reason", ""), **kw)
+        spec.run(r, request.user, request.POST, public_note=request.POST.get("public_note", ""),
+                 http_request=request)
     except actions.ActionError as exc:
         messages.error(request, str(exc))
         # What was typed comes back in the form, so a refused note is fixed, not typed again.
-        request.session["wb_draft"] = {"pk": r.pk, "action": action, **{
-            k: p.get(k, "")[:2000] for k in ("note", "public_note", "reason", "resolution")}}
+        request.session["wb_draft"] = {"pk": r.pk, "action": action,
+                                       **{k: request.POST.get(k, "")[:2000] for k in spec.fields}}
     else:
-        messages.success(request, f"已{actions.ACTION_LABELS[action]}：{r.receipt}")
+        messages.success(request, f"已{spec.label}：{r.receipt}")
         if not roles.is_cadre(request.user):
             return redirect("workbench:tasks")
     return redirect("workbench:request", pk=r.pk)
