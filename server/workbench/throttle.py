@@ -41,6 +41,10 @@ class Bucket:
         self._state: dict[str, tuple[float, float]] = {}
         self._lock = threading.Lock()
 
+    def reset(self) -> None:
+        with self._lock:
+            self._state.clear()
+
     def take(self, key: str) -> float:
         """0 when allowed; else the seconds until the next hit is allowed."""
         import time

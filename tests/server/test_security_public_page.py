@@ -109,7 +109,7 @@ def test_behind_a_trusted_proxy_the_throttle_counts_each_client_not_the_proxy(mo
 
     post = Post.objects.create(code="WJZ1", name="一号")
     make_request(post, receipt="WJZ1-0427")
-    BARE_LOOKUPS._state.clear()
+    BARE_LOOKUPS.reset()
     monkeypatch.setenv("COMMUNITY_TRUSTED_PROXIES", "10.0.0.1")
     proxy = Client(REMOTE_ADDR="10.0.0.1")
     walker = [proxy.get(f"/r/WJZ1-{n:04d}", HTTP_X_FORWARDED_FOR="192.168.1.50").status_code for n in range(20)]
