@@ -24,6 +24,14 @@ def issue(actor, user, http_request=None, via: str = "工作台") -> str:
                                                    default_token_generator.make_token(user)])
 
 
+def qr_svg(link: str) -> str:
+    """The link as an inline SVG QR code, for the volunteer to scan from the cadre's screen."""
+    import qrcode
+    import qrcode.image.svg
+
+    return qrcode.make(link, image_factory=qrcode.image.svg.SvgPathImage, box_size=12).to_string(encoding="unicode")
+
+
 class SetPasswordView(auth_views.PasswordResetConfirmView):
     """The link's page: the person sets their own password (the web's password validators apply).
     Django moves the token out of the address into the session before the form is shown."""

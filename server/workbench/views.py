@@ -16,6 +16,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from server.core.models import OPEN_STATES, Kiosk, State
@@ -237,7 +238,9 @@ def volunteer_access(request, pk: int):
                                 "您不能为它发放登录。请本人或社区管理员处理。")
         return redirect("workbench:volunteer", pk=vol.pk)
     path = access.issue(request.user, vol.user, request)
-    response = render(request, "workbench/access_issued.html", {"vol": vol, "link": request.build_absolute_uri(path)})
+    link = request.build_absolute_uri(path)
+    response = render(request, "workbench/access_issued.html",
+                      {"vol": vol, "link": link, "qr": mark_safe(access.qr_svg(link))})  # our own SVG, no input
     response["Cache-Control"] = "no-store"
     return response
 

@@ -72,7 +72,7 @@ def test_access_is_a_one_time_link_the_volunteer_uses_to_set_their_own_password(
     page = c.get(f"/w/volunteers/{vol.pk}/").content.decode()
     assert "生成一次性设置密码链接" in page and 'type="password"' not in page
     r = c.post(f"/w/volunteers/{vol.pk}/access")
-    assert r.status_code == 200 and r["Cache-Control"] == "no-store"
+    assert r.status_code == 200 and r["Cache-Control"] == "no-store" and "<svg" in r.content.decode()
     link = re.search(r'<code id="access-link">http://testserver(/w/access/[^<]+)</code>', r.content.decode()).group(1)
     vol.user.refresh_from_db()
     assert not vol.user.has_usable_password()          # the old password no longer works
