@@ -90,7 +90,7 @@ def test_install_server_root(tmp_path):
     site = (root / "etc/nginx/sites-available/xingfu-community.conf").read_text()
     assert f"client_max_body_size {MAX_BODY_BYTES + 65536};" in site
     env = (root / "etc/xingfu-community/server.env").read_text()
-    assert "COMMUNITY_SECURE_COOKIES=1" in env and "COMMUNITY_TRUSTED_PROXY=127.0.0.1" in env
+    assert "COMMUNITY_SECURE_COOKIES=1" in env and "COMMUNITY_TRUSTED_PROXIES=127.0.0.1" in env
     assert stat.S_IMODE((root / "etc/xingfu-community/tls/community.key").stat().st_mode) == 0o600
     wants = root / "etc/systemd/system/timers.target.wants"
     assert {p.name for p in wants.iterdir()} == {"community-purge.timer", "community-backup.timer"}
@@ -109,7 +109,7 @@ def test_generated_nginx_site_in_front_of_the_real_server(tmp_path):
     cert = root / "etc/xingfu-community/tls/community.crt"
     with running(tmp_path / "srv") as srv:
         srv.stop()
-        srv.env.update(COMMUNITY_SECURE_COOKIES="1", COMMUNITY_TRUSTED_PROXY="127.0.0.1")
+        srv.env.update(COMMUNITY_SECURE_COOKIES="1", COMMUNITY_TRUSTED_PROXIES="127.0.0.1")
         srv.start()
         srv.cli("add-user", "--username", "cadre1", "--password", "a-long-password", "--post", "WJZ1")
         https, http = free_port(), free_port()
