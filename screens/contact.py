@@ -13,14 +13,14 @@ from kivy.clock import Clock
 from kivy.lang import Builder
 from kivy.properties import ListProperty, NumericProperty, StringProperty
 
-from kiosk import theme
+from screens import theme
 from screens.paging import grid_cols, pages
 from screens.widgets import KioskScreen, Tile
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 
 STEPS = ("name", "building", "unit", "floor", "room", "phone")
-NAME_ICONS = {"大爷": "👴", "大妈": "👵", "先生": "👨", "女士": "👩"}
+NAME_ICONS = ("👴", "👵", "👨", "👩")   # for contact.name_options, in its order
 PHONE_LENGTHS = (7, 8, 11, 12)   # local landline, landline with 0931 area code digits, mobile
 
 
@@ -70,7 +70,8 @@ class ContactScreen(KioskScreen):
         app = App.get_running_app()
         post = app.services.config["post"]
         if step == "name":
-            return [(c, c, NAME_ICONS.get(c, "🙂")) for c in app.t("contact.name_options").split("、")]
+            names = app.t("contact.name_options").split("、")
+            return [(c, c, NAME_ICONS[i] if i < len(NAME_ICONS) else "🙂") for i, c in enumerate(names)]
         if step == "building":
             return [(b, b, "🏢") for b in post["buildings"]]
         if step == "unit":

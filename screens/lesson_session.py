@@ -1,5 +1,5 @@
-"""What the lesson screens share, kept in the App's services (services.extra["lessons"]), not in globals:
-the lessons (bundled + downloaded), the lesson chosen, the class in progress, and progress recording.
+"""What the lesson screens share, kept in the App's services (services.lessons, built by kiosk.wiring), not in
+globals: the lessons (bundled + downloaded), the lesson chosen, the class in progress, and progress recording.
 
 Progress goes through the same durable outbox as requests: kind "lesson_progress".
 """
@@ -7,7 +7,6 @@ Progress goes through the same durable outbox as requests: kind "lesson_progress
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import uuid
 from datetime import UTC, datetime
@@ -15,25 +14,6 @@ from datetime import UTC, datetime
 from sync.lessons import Lesson, load_lessons
 
 log = logging.getLogger(__name__)
-
-
-DIGITS = "零一二三四五六七八九"
-
-
-def _number(m: re.Match) -> str:
-    d = m.group()
-    n = int(d)
-    if len(d) > 2 or d.startswith("0"):      # room numbers and codes: digit by digit, 五零二
-        return "".join(DIGITS[int(c)] for c in d)
-    if n < 10:
-        return DIGITS[n]
-    tens, ones = divmod(n, 10)
-    return ("" if tens == 1 else DIGITS[tens]) + "十" + (DIGITS[ones] if ones else "")
-
-
-def speakable(text: str) -> str:
-    """Digits written out in Chinese: espeak-ng reads Latin digits badly (第3步 -> 第三步, 502室 -> 五零二室)."""
-    return re.sub(r"[0-9]+", _number, text)
 
 
 def _now() -> str:
@@ -119,7 +99,7 @@ class LessonService:
         return len(who)
 
     def _enqueue(self, outcome: str, learner: dict | None) -> None:
-        outbox = getattr(self.services, "outbox", None)
+        outbox = self.services.outbox
         if outbox is None:
             log.warning("no outbox: lesson progress %s not recorded", outcome)
             return
@@ -131,9 +111,3 @@ class LessonService:
         if self.services.sync is not None:
             self.services.sync.kick()
 
-
-def lesson_service(app) -> LessonService:
-    extra = app.services.extra
-    if "lessons" not in extra:
-        extra["lessons"] = LessonService(app.services)
-    return extra["lessons"]

@@ -15,7 +15,7 @@ from kivy.graphics import Color, Ellipse, Line, Rectangle, RoundedRectangle, Tri
 from kivy.properties import ListProperty
 from kivy.uix.widget import Widget
 
-from kiosk import theme
+from screens import theme
 
 TONES = {"green": "#15803d", "blue": "#1e3a8a", "red": "#b91c1c", "grey": "#d1d5db"}
 POINT = "#c2410c"      # the arrow and ring: what to tap

@@ -13,7 +13,7 @@ a Screen, or any shown widget with narration(), e.g. the idle overlay) currently
 
 from __future__ import annotations
 
-from kiosk import theme
+from screens import theme
 
 
 def _visible_widgets(root):

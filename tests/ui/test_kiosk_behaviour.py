@@ -41,7 +41,7 @@ def test_escape_does_not_leave_the_kiosk(ui):
 
 
 def test_sizes_hold_in_millimetres_on_15_6_and_21_5_inch_screens():
-    from kiosk import theme
+    from screens import theme
 
     def mm(ref_px: float, screen, inches: float) -> float:
         px = ref_px * theme.scale_for(screen, inches)
