@@ -11,7 +11,8 @@ from pathlib import Path
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.lang import Builder
-from kivy.properties import ListProperty, NumericProperty, StringProperty
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
 
 from screens import theme
 from screens.paging import grid_cols, pages
@@ -34,6 +35,27 @@ def has_address(draft) -> bool:
 
 def phone_ok(phone: str) -> bool:
     return phone.isdigit() and len(phone) in PHONE_LENGTHS
+
+
+class ContactPanel(BoxLayout):
+    """One of the screen's two panels, in the same place: only the one `shown` is on screen and enabled."""
+
+    shown = BooleanProperty(False)
+    screen = ObjectProperty(None)     # the ContactScreen: the panel's buttons call it
+    heading = StringProperty("")
+    message = StringProperty("")
+
+
+class ChoicePanel(ContactPanel):
+    """The choice steps: how to address you, building, unit, floor, room."""
+
+    page = NumericProperty(0)
+    page_count = NumericProperty(1)
+    consent = StringProperty("")
+
+
+class PhonePanel(ContactPanel):
+    """The phone number on the big keypad."""
 
 
 class ContactScreen(KioskScreen):
@@ -60,9 +82,17 @@ class ContactScreen(KioskScreen):
             self.restart()
         self.show()
 
+    @property
+    def grid(self):
+        return self.ids.choices.ids.grid
+
+    @property
+    def keypad(self):
+        return self.ids.phone.ids.keypad
+
     def restart(self) -> None:
         self.step, self.page, self.message, self.trail = "name", 0, "", []
-        self.ids.keypad.value = ""
+        self.keypad.value = ""
 
     # -- what each step offers -------------------------------------------------
     def options(self, step: str) -> list[tuple[str, str, str]]:
@@ -83,11 +113,8 @@ class ContactScreen(KioskScreen):
             return [(r, app.t("contact.room_label", room=r), "🚪") for r in room_labels(floor, post["rooms_per_floor"])]
         return []
 
-    def title(self) -> str:
-        return App.get_running_app().t(f"contact.title_{self.step}")
-
     def show(self) -> None:
-        grid = self.ids.grid
+        grid = self.grid
         grid.clear_widgets()
         opts = self.options(self.step)
         all_pages = pages(opts)
@@ -127,7 +154,7 @@ class ContactScreen(KioskScreen):
     def skip(self) -> None:
         app = App.get_running_app()
         if self.step == "phone":
-            self.ids.keypad.value = ""
+            self.keypad.value = ""
             self.finish("")
         elif self.step == "name":
             app.draft["name"] = ""
