@@ -101,7 +101,8 @@ class ContactScreen(KioskScreen):
         post = app.services.config["post"]
         if step == "name":
             names = app.t("contact.name_options").split("、")
-            return [(c, c, NAME_ICONS[i] if i < len(NAME_ICONS) else "🙂") for i, c in enumerate(names)]
+            icons = dict(zip(names, NAME_ICONS, strict=False))
+            return [(c, c, icons.get(c, "🙂")) for c in names]
         if step == "building":
             return [(b, b, "🏢") for b in post["buildings"]]
         if step == "unit":
