@@ -10,8 +10,10 @@ import logging
 import threading
 import uuid
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from sync.lessons import Lesson, load_lessons
+if TYPE_CHECKING:
+    from sync.lessons import Lesson
 
 log = logging.getLogger(__name__)
 
@@ -25,13 +27,22 @@ class LessonService:
         self.services = services
         self.config = services.config
         self.dir = self.config.data_dir / "lessons"
-        self.lessons: dict[str, Lesson] = load_lessons(self.dir)
+        self._lessons: dict[str, Lesson] | None = None
         self.current: Lesson | None = None
         self.session: dict | None = None     # {uuid, lesson_id, started_at}
         self.present: list[dict] = []        # learners in the class: {uuid, name, building, unit, room}
         self._client = None
         self.praise = ""                     # said first on the lesson list after 学会了
         self.awaiting_results = False        # class over: the teacher marks who learned it
+
+    @property
+    def lessons(self) -> dict[str, Lesson]:
+        """Read on first use, not when the services are built: the home screen is drawn first."""
+        if self._lessons is None:
+            from sync.lessons import load_lessons
+
+            self._lessons = load_lessons(self.dir)
+        return self._lessons
 
     # -- server --------------------------------------------------------------
     @property
@@ -59,7 +70,9 @@ class LessonService:
                 log.info("lesson catalog not refreshed: %s", exc)
                 updated = []
             if updated:
-                self.lessons = load_lessons(self.dir)
+                from sync.lessons import load_lessons
+
+                self._lessons = load_lessons(self.dir)
             if done:
                 done(updated)
         threading.Thread(target=run, name="lesson-catalog", daemon=True).start()
