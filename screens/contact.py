@@ -13,6 +13,7 @@ from kivy.clock import Clock
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.relativelayout import RelativeLayout
 
 from screens import theme
 from screens.paging import grid_cols, pages
@@ -37,7 +38,7 @@ def phone_ok(phone: str) -> bool:
     return phone.isdigit() and len(phone) in PHONE_LENGTHS
 
 
-class ContactPanel(BoxLayout):
+class ContactPanel:
     """One of the screen's two panels, in the same place: only the one `shown` is on screen and enabled."""
 
     shown = BooleanProperty(False)
@@ -46,7 +47,7 @@ class ContactPanel(BoxLayout):
     message = StringProperty("")
 
 
-class ChoicePanel(ContactPanel):
+class ChoicePanel(ContactPanel, BoxLayout):
     """The choice steps: how to address you, building, unit, floor, room."""
 
     page = NumericProperty(0)
@@ -54,7 +55,7 @@ class ChoicePanel(ContactPanel):
     consent = StringProperty("")
 
 
-class PhonePanel(ContactPanel):
+class PhonePanel(ContactPanel, RelativeLayout):
     """The phone number on the big keypad."""
 
 
