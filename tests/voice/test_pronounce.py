@@ -24,7 +24,8 @@ VOICE = DEFAULTS["voice"]["tts_voice"]
 
 # Shown to the cadre on the admin screen, never spoken: a receipt code (WJZ1-0427), the sync error as
 # logged, a timestamp, the configuration key that turned voice off.
-NOT_SPOKEN = {"admin.rejected_item", "admin.last_error", "admin.last_sync", "health.voice_off_detail"}
+NOT_SPOKEN = {"admin.rejected_item", "admin.unreadable_item", "admin.last_error", "admin.last_sync",
+              "health.voice_off_detail"}
 
 
 def _check(texts_by_source: dict[str, list[str]]) -> list[str]:
@@ -82,6 +83,7 @@ def _samples() -> dict[str, list[str]]:
     return {
         "post": [post["name"]],
         "label": labels, "category": labels, "labels": ["、".join(labels[:6])],
+        "a": labels, "b": labels[2:] + labels[:2], "other": labels[1:] + labels[:1],   # 您是要A，还是B？
         "building": post["buildings"], "unit": post["units"],
         "lesson": [x.title for x in lessons], "title": [x.title for x in lessons],
         "summary": [x.summary for x in lessons],
