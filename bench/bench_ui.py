@@ -1,4 +1,4 @@
-"""Kiosk UI speed (DESIGN.md §7): cold start to an interactive home screen, tap to next screen drawn.
+"""Kiosk UI speed (docs/architecture.md "Speed"): cold start to an interactive home screen, tap to next screen drawn.
 
 Cold start: a fresh process (new data dir) does what `kiosk run --windowed` does; the clock starts just
 before the process is spawned and stops when (1) the home screen's first frame is flipped and (2) a tap on

@@ -8,11 +8,7 @@ from __future__ import annotations
 import importlib
 import logging
 import time
-import tomllib
-from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from kivy.app import App
@@ -22,44 +18,17 @@ from kivy.core.window import Window
 from kivy.properties import BooleanProperty, DictProperty, NumericProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
-from kiosk import kivyenv, theme
-from kiosk.config import Config
-from screens import SCREENS
-from sync.catalog import Catalog
+from kiosk import kivyenv
+from kiosk.wiring import Services
+from screens import SCREENS, texts, theme
 
 log = logging.getLogger(__name__)
 kivyenv.fresh_text_textures()
 
-WEEKDAYS = "一二三四五六日"
-SPEECH_PATH = Path(__file__).resolve().parent.parent / "assets" / "speech.toml"
 ADMIN_CORNER_REF = 160      # reference px square in the top-left corner
 ADMIN_HOLD_S = 3.0          # long press, so a resident leaning on the corner does not open it
 EMPTY_DRAFT = {"category": "", "channel": "touch", "transcript": "", "name": "", "building": "",
                "unit": "", "floor": "", "room": "", "phone": ""}
-
-
-def load_texts(path: Path = SPEECH_PATH) -> dict[str, Any]:
-    """assets/speech.toml flattened to "section.key" -> text (or list of texts)."""
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    return {f"{section}.{key}": value for section, table in data.items() for key, value in table.items()}
-
-
-@dataclass
-class Services:
-    """Everything outside the GUI the screens may use. Built by kiosk.wiring."""
-
-    config: Config
-    catalog: Catalog
-    speaker: Any
-    font: str
-    symbol_font: str
-    outbox: Any = None        # sync.outbox.Outbox (kiosk.wiring)
-    sync: Any = None          # sync.client.SyncWorker: start()/stop()/kick()
-    microphone: Any = None    # voice.microphone.Microphone
-    recognizer: Any = None    # voice.recognizer.VoskRecognizer (loads in the background)
-    voice_health: Any = None  # () -> {"microphone", "model", "tts"}: "ok" or a Chinese sentence
-    microphone_test: Any = None  # () -> "ok" or a Chinese sentence
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class KioskApp(App):
@@ -82,11 +51,10 @@ class KioskApp(App):
         cfg = services.config
         self.post_name = cfg["post"]["name"]
         self.debounce_ms = cfg["kiosk"]["touch_debounce_ms"]
-        self.title = "幸福微+"
+        self.title = texts.t("app.title")
         self.history: list[str] = []
         self.tz = ZoneInfo(cfg["kiosk"]["timezone"])
         theme.fit((cfg["screen"]["width"], cfg["screen"]["height"]), cfg["screen"]["diagonal_inches"])
-        self.texts = load_texts()
         self.last_touch = time.monotonic()
         self._admin_event = None
         LabelBase.register(DEFAULT_FONT, services.font)
@@ -107,7 +75,8 @@ class KioskApp(App):
         self._rescale()
         Window.bind(size=self._rescale)
         self.sm = ScreenManager(transition=NoTransition())
-        # Home first; the other screens are built one per frame after home is drawn (cold start, DESIGN §7),
+        # Home first; the other screens are built one per frame after home is drawn (cold start,
+        # docs/architecture.md "Speed"),
         # or at once when something asks for one (screen()).
         self._unbuilt = {name: (module, cls) for name, module, cls in SCREENS[1:]}
         self._add_screen(*SCREENS[0])
@@ -145,18 +114,17 @@ class KioskApp(App):
     def _tick(self, *_):
         now = datetime.now(self.tz).timetuple()
         self.clock_text = f"{now.tm_hour:02d}:{now.tm_min:02d}"
-        self.date_text = f"{now.tm_year}年{now.tm_mon}月{now.tm_mday}日 星期{WEEKDAYS[now.tm_wday]}"
+        self.date_text = texts.t("app.date", year=now.tm_year, month=now.tm_mon, day=now.tm_mday,
+                                 weekday=texts.t("app.weekdays")[now.tm_wday])
         self.check_idle()
 
     # -- texts and speech --------------------------------------------------
-    def t(self, key: str, **values) -> str:
-        """The fixed sentence `key` of assets/speech.toml with its {placeholders} filled."""
-        text = self.texts[key]
-        return text.format(**values) if values else text
+    t = staticmethod(texts.t)   # the one catalogue lookup (screens.texts.t), also as app.t
 
     def say(self, text: str) -> None:
+        """Speak `text` as the catalogue says it is pronounced (screens.texts.speakable)."""
         if text:
-            self.services.speaker.say(text)
+            self.services.speaker.say(texts.speakable(text))
 
     # -- idle --------------------------------------------------------------
     def _window_touch_down(self, _window, touch):
@@ -185,7 +153,7 @@ class KioskApp(App):
             if self.sm.current == "home":
                 if dict(self.draft) != EMPTY_DRAFT or self.receipt:   # abandoned on home: clear quietly
                     self.reset_session()
-            elif getattr(self.sm.current_screen, "idle_reset", True):
+            elif self.sm.current_screen.idle_reset:
                 self.idle_warning = True
                 self.idle_left = kcfg["idle_warning_s"]
                 self.idle_overlay.show()
@@ -223,9 +191,7 @@ class KioskApp(App):
 
     # -- navigation --------------------------------------------------------
     def _on_screen_enter(self, screen, *_):
-        text = screen.narration()
-        if text:
-            self.services.speaker.say(text)
+        self.say(screen.narration())
 
     def go(self, name: str) -> None:
         if name != self.sm.current:
@@ -236,7 +202,7 @@ class KioskApp(App):
     def back(self) -> None:
         """Screens with steps of their own (who-and-where) go back a step first."""
         screen = self.sm.current_screen
-        if getattr(screen, "back_step", None) and screen.back_step():
+        if screen.back_step():
             return
         target = self.history.pop() if self.history else "home"
         if target == "home":

@@ -1,4 +1,4 @@
-"""`kiosk` command line (DESIGN.md §8). Every command: --help, one clear line on error, JSON where said.
+"""`kiosk` command line (docs/architecture.md "Commands"). Every command: --help, one clear line on error, JSON where said.
 
 Commands live in small modules; each has register(subparsers) and sets `func(args) -> int`.
 """

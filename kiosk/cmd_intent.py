@@ -1,4 +1,4 @@
-"""`kiosk intent`: UTF-8 lines on stdin → one JSON object per line (DESIGN.md §8).
+"""`kiosk intent`: UTF-8 lines on stdin → one JSON object per line (docs/architecture.md "Commands").
 
 Each object has text (the line as given), heard (Chinese characters only, recogniser spaces stripped), intent
 (a catalog id or null), score, and why there is no intent (reason: empty, low, tie, smalltalk, negated, fine, chat)

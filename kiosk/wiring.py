@@ -1,15 +1,48 @@
-"""Build the services the App and the CLI share, from the configuration."""
+"""Build the services the App and the CLI share, from the configuration (docs/architecture.md "Map").
+
+Everything a screen uses outside the GUI is built here, once, and declared on `Services`; screens never
+build parts of their own.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from kiosk.app import Services
 from kiosk.config import Config
 from kiosk.fonts import resolve_font, resolve_symbol_font
-from sync.catalog import default_catalog
+from screens.texts import t
+from sync.catalog import Catalog, default_catalog
+
+if TYPE_CHECKING:   # the parts themselves are imported when built: numpy, requests... stay off a CLI's path
+    from screens.lesson_session import LessonService
+    from sync.client import SyncWorker
+    from sync.outbox import Outbox
+    from voice.microphone import Microphone
+    from voice.recognizer import Recognizer
+    from voice.tts import Speaker
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """Everything outside the GUI the screens may use (app.services). Built by build_services()."""
+
+    config: Config
+    catalog: Catalog
+    speaker: Speaker
+    font: str
+    symbol_font: str
+    outbox: Outbox | None = None                      # the durable queue of requests and lesson progress
+    sync: SyncWorker | None = None                    # start()/stop()/kick(); the App starts it in on_start
+    lessons: LessonService | None = None              # lessons, the lesson chosen, the class in progress
+    microphone: Microphone | None = None
+    recognizer: Recognizer | None = None              # VoskRecognizer: its model loads in the background
+    voice_health: Callable[[], dict[str, str]] | None = None   # {"microphone", "model", "tts"}: "ok" or a sentence
+    microphone_test: Callable[[], str] | None = None  # "ok" or a Chinese sentence
 
 
 def build_services(config: Config, *, speaker=None) -> Services:
@@ -24,7 +57,15 @@ def build_services(config: Config, *, speaker=None) -> Services:
     )
     _wire_sync(services)
     _wire_voice(services)
+    _wire_lessons(services)
     return services
+
+
+def _wire_lessons(services: Services) -> None:
+    """The lessons (bundled + downloaded), the lesson chosen and the class in progress, for the lesson screens."""
+    from screens.lesson_session import LessonService
+
+    services.lessons = LessonService(services)
 
 
 def _real_speaker(config: Config):
@@ -47,10 +88,10 @@ def _wire_voice(services: Services) -> None:
     if v["enabled"]:
         services.recognizer.start_loading()
     else:
-        services.recognizer.error = "语音识别已关闭。"
+        services.recognizer.error = t("health.voice_off")
 
     def voice_health() -> dict:
-        off = "语音识别已关闭（voice.enabled = false）"
+        off = t("health.voice_off_detail")
         return {"microphone": services.microphone.health if v["enabled"] else off,
                 "model": services.recognizer.health if v["enabled"] else off,
                 "tts": services.speaker.health}
@@ -71,6 +112,6 @@ def _wire_sync(services: Services) -> None:
     def heartbeat_info() -> dict:
         bad = [v for v in services.voice_health().values() if v != "ok"]
         return {"version": __version__, "voice_health": "；".join(bad)[:200] if bad else "ok",
-                "printer_health": "无打印机"}
+                "printer_health": t("health.no_printer")}
 
     services.sync = SyncWorker(from_config(cfg, services.outbox, heartbeat_info), cfg["server"]["sync_interval_s"])

@@ -9,7 +9,7 @@ from kivy.clock import Clock
 from kivy.lang import Builder
 from kivy.properties import NumericProperty
 
-from kiosk import theme
+from screens import theme
 from screens.paging import grid_cols, pages
 from screens.widgets import KioskScreen, Tile
 

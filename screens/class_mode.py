@@ -17,14 +17,14 @@ from kivy.clock import Clock
 from kivy.lang import Builder
 from kivy.properties import NumericProperty, StringProperty
 
-from kiosk import theme
-from screens.lesson_session import lesson_service, speakable
+from screens import theme
 from screens.paging import pages
+from screens.texts import speakable, t
 from screens.widgets import BigButton, Keypad, KioskScreen
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 
-LEARNERS_PER_PAGE = 4   # + 添加新学员 + 开始上课 = six choices
+LEARNERS_PER_PAGE = 4   # + add a learner + start the class = six choices
 
 
 class ClassScreen(KioskScreen):
@@ -46,7 +46,7 @@ class ClassScreen(KioskScreen):
     # -- helpers -------------------------------------------------------------
     @property
     def _svc(self):
-        return lesson_service(App.get_running_app())
+        return App.get_running_app().services.lessons
 
     def _cache(self) -> Path:
         return self._svc.dir / "roster.json"
@@ -80,7 +80,7 @@ class ClassScreen(KioskScreen):
 
     # -- PIN -----------------------------------------------------------------
     def _show_pin(self, body) -> None:
-        self.heading = "老师上课：请老师输入上课密码"
+        self.heading = t("class.pin")
         self.page_count = 1
         body.cols = 1
         pad = Keypad(max_length=8, speak=False)
@@ -91,15 +91,15 @@ class ClassScreen(KioskScreen):
         app = App.get_running_app()
         if pin != app.services.config["kiosk"]["teacher_pin"]:
             self.show("pin")
-            self.message = "密码不对，请再输一次。"
-            app.say(speakable(self.message))
+            self.message = t("class.pin_wrong")
+            app.say(self.message)
             return
         self.show("lesson")
-        app.say(speakable(self.heading))
+        app.say(self.heading)
 
     # -- lesson --------------------------------------------------------------
     def _show_lesson(self, body) -> None:
-        self.heading = "今天上哪一课？"
+        self.heading = t("class.which_lesson")
         ids = pages(list(self._svc.lessons))
         self.page_count = len(ids)
         body.cols = 3
@@ -109,7 +109,7 @@ class ClassScreen(KioskScreen):
     def pick_lesson(self, lesson_id: str) -> None:
         self.lesson_id = lesson_id
         self.show("roster")
-        App.get_running_app().say(speakable("请点到课的学员名字，点好了点开始上课。"))
+        App.get_running_app().say(t("class.roster_say"))
         self.load_roster()
 
     # -- roster --------------------------------------------------------------
@@ -135,7 +135,7 @@ class ClassScreen(KioskScreen):
 
     def _roster_failed(self, why: str) -> None:
         if self.stage == "roster":
-            self.message = why + "先用本机记下的学员名单。"
+            self.message = t("class.roster_failed", reason=why)
 
     def _merge_roster(self, remote: list[dict]) -> None:
         known = {x["uuid"] for x in remote}
@@ -153,7 +153,7 @@ class ClassScreen(KioskScreen):
 
     def _show_roster(self, body) -> None:
         n = len(self.present)
-        self.heading = f"{self._svc.lessons[self.lesson_id].title}：点到课的学员（已到{n}人）"
+        self.heading = t("class.roster", lesson=self._svc.lessons[self.lesson_id].title, count=n)
         chunks = pages(self.roster, LEARNERS_PER_PAGE) if self.roster else [[]]
         self.page_count = len(chunks)
         self.page = min(self.page, self.page_count - 1)
@@ -162,31 +162,32 @@ class ClassScreen(KioskScreen):
             here = learner["uuid"] in self.present
             body.add_widget(self._button(("✔ " if here else "") + learner["name"],
                                          lambda x=learner: self.toggle(x), colour=theme.OK if here else theme.NAV))
-        body.add_widget(self._button("添加新学员", lambda: self.show("building"), icon="➕", colour=theme.PRIMARY))
-        body.add_widget(self._button(f"开始上课（{n}人）", self.start, icon="▶", colour=theme.ACCENT))
+        body.add_widget(self._button(t("class.add"), lambda: self.show("building"), icon="➕", colour=theme.PRIMARY))
+        body.add_widget(self._button(t("class.start", count=n), self.start, icon="▶", colour=theme.ACCENT))
 
     def toggle(self, learner: dict) -> None:
         self.present ^= {learner["uuid"]}
         self.show("roster", self.page)
-        App.get_running_app().say(speakable(learner["name"] + ("到了" if learner["uuid"] in self.present else "，取消")))
+        App.get_running_app().say(t("class.present" if learner["uuid"] in self.present else "class.absent",
+                                    name=learner["name"]))
 
     # -- a new learner by picked address -------------------------------------
     def _show_building(self, body) -> None:
-        self.heading = "新学员住在几号楼？"
+        self.heading = t("class.building")
         self.page_count = 1
         body.cols = 3
         for b in App.get_running_app().services.config["post"]["buildings"][:6]:
             body.add_widget(self._button(b, lambda b=b: self._pick("building", b, "unit")))
 
     def _show_unit(self, body) -> None:
-        self.heading = f"{self.new_learner['building']}，几单元？"
+        self.heading = t("class.unit", building=self.new_learner["building"])
         self.page_count = 1
         body.cols = 3
         for u in App.get_running_app().services.config["post"]["units"][:6]:
             body.add_widget(self._button(u, lambda u=u: self._pick("unit", u, "room")))
 
     def _show_room(self, body) -> None:
-        self.heading = f"{self.new_learner['building']}{self.new_learner['unit']}，门牌号是多少？"
+        self.heading = t("class.room", building=self.new_learner["building"], unit=self.new_learner["unit"])
         self.page_count = 1
         body.cols = 1
         pad = Keypad(max_length=4)
@@ -198,28 +199,28 @@ class ClassScreen(KioskScreen):
             self.new_learner = {}
         self.new_learner[field] = value
         self.show(then)
-        App.get_running_app().say(speakable(self.heading))
+        App.get_running_app().say(self.heading)
 
     def add_learner(self, room: str) -> None:
         app = App.get_running_app()
         if not room:
-            app.say(speakable("请按门牌号，再按确定。"))
+            app.say(t("class.room_needed"))
             return
         nl = self.new_learner
-        learner = {"uuid": str(uuid.uuid4()), "name": f"{nl['building']}{nl['unit']}{room}室",
+        learner = {"uuid": str(uuid.uuid4()), "name": t("class.learner", building=nl["building"], unit=nl["unit"], room=room),
                    "building": nl["building"], "unit": nl["unit"], "room": room}
         self.roster.append(learner)
         self._save_roster()
         self.present.add(learner["uuid"])
         self.show("roster", len(pages(self.roster, LEARNERS_PER_PAGE)) - 1)
-        app.say(speakable(f"已添加{learner['name']}的学员。"))
+        app.say(t("class.added", name=learner["name"]))
 
     # -- start ---------------------------------------------------------------
     def start(self) -> None:
         app = App.get_running_app()
         if not self.present:
-            self.message = "请先点到课的学员名字。"
-            app.say(speakable(self.message))
+            self.message = t("class.nobody")
+            app.say(self.message)
             return
         learners = [x for x in self.roster if x["uuid"] in self.present]
         self._svc.start_class(self.lesson_id, learners)
@@ -228,7 +229,7 @@ class ClassScreen(KioskScreen):
     # -- results: who learned it ---------------------------------------------
     def _show_results(self, body) -> None:
         learners = self._svc.present
-        self.heading = f"谁学会了？（{len(self.learned)}/{len(learners)}人）点名字可以取消"
+        self.heading = t("class.results", learned=len(self.learned), count=len(learners))
         chunks = pages(learners, LEARNERS_PER_PAGE)
         self.page_count = len(chunks)
         self.page = min(self.page, self.page_count - 1)
@@ -237,12 +238,13 @@ class ClassScreen(KioskScreen):
             ok = learner["uuid"] in self.learned
             body.add_widget(self._button(("✔ " if ok else "") + learner["name"], lambda x=learner: self.toggle_learned(x),
                                          colour=theme.OK if ok else theme.NAV))
-        body.add_widget(self._button("记下来，下课", self.finish, icon="✔", colour=theme.ACCENT))
+        body.add_widget(self._button(t("class.finish"), self.finish, icon="✔", colour=theme.ACCENT))
 
     def toggle_learned(self, learner: dict) -> None:
         self.learned ^= {learner["uuid"]}
         self.show("results", self.page)
-        App.get_running_app().say(speakable(learner["name"] + ("学会了" if learner["uuid"] in self.learned else "还要再学")))
+        App.get_running_app().say(t("class.learned" if learner["uuid"] in self.learned else "class.not_learned",
+                                    name=learner["name"]))
 
     def finish(self) -> None:
         """One progress item per learner: finished or again; then the class is over."""
@@ -253,7 +255,7 @@ class ClassScreen(KioskScreen):
         svc.record("again", [x for x in learners if x["uuid"] not in self.learned])
         n = len(self.learned)
         svc.end_class()
-        svc.praise = f"记好了，{n}位学员学会了。下课啦，谢谢老师。"   # said first by the lesson list
+        svc.praise = t("class.praise", count=n)   # said first by the lesson list
         app.home()
         app.go("lessons")
 

@@ -8,13 +8,14 @@ from kivy.app import App
 from kivy.lang import Builder
 from kivy.properties import StringProperty
 
-from screens.widgets import KioskScreen, spoken_digits, spoken_numbers, spoken_phone
+from screens.texts import spoken_digits, spoken_numbers, spoken_phone, t
+from screens.widgets import KioskScreen
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 
 
 def address(draft) -> str:
-    room = f"{draft['room']}室" if draft["room"] else ""
+    room = t("confirm.room", room=draft["room"]) if draft["room"] else ""
     return f"{draft['building']}{draft['unit']}{room}"
 
 
@@ -22,7 +23,7 @@ def spoken_summary(app) -> str:
     """The request in one sentence, numbers written as Chinese words so TTS reads them right."""
     d = app.draft
     label = app.services.catalog.get(d["category"]).label if d["category"] in app.services.catalog else ""
-    room = f"{spoken_digits(d['room']).replace(' ', '')}室" if d["room"] else ""   # 五零二室
+    room = t("confirm.room", room=spoken_digits(d["room"]).replace(" ", "")) if d["room"] else ""   # 五零二室
     where = spoken_numbers(f"{d['building']}{d['unit']}") + room                  # 三号楼二单元
     return app.t(
         "confirm.sentence", who=d["name"] or app.t("confirm.nobody"), label=label,

@@ -11,16 +11,18 @@ from pathlib import Path
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.lang import Builder
-from kivy.properties import ListProperty, NumericProperty, StringProperty
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.relativelayout import RelativeLayout
 
-from kiosk import theme
+from screens import theme
 from screens.paging import grid_cols, pages
 from screens.widgets import KioskScreen, Tile
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 
 STEPS = ("name", "building", "unit", "floor", "room", "phone")
-NAME_ICONS = {"大爷": "👴", "大妈": "👵", "先生": "👨", "女士": "👩"}
+NAME_ICONS = ("👴", "👵", "👨", "👩")   # for contact.name_options, in its order
 PHONE_LENGTHS = (7, 8, 11, 12)   # local landline, landline with 0931 area code digits, mobile
 
 
@@ -34,6 +36,27 @@ def has_address(draft) -> bool:
 
 def phone_ok(phone: str) -> bool:
     return phone.isdigit() and len(phone) in PHONE_LENGTHS
+
+
+class ContactPanel:
+    """One of the screen's two panels, in the same place: only the one `shown` is on screen and enabled."""
+
+    shown = BooleanProperty(False)
+    screen = ObjectProperty(None)     # the ContactScreen: the panel's buttons call it
+    heading = StringProperty("")
+    message = StringProperty("")
+
+
+class ChoicePanel(ContactPanel, BoxLayout):
+    """The choice steps: how to address you, building, unit, floor, room."""
+
+    page = NumericProperty(0)
+    page_count = NumericProperty(1)
+    consent = StringProperty("")
+
+
+class PhonePanel(ContactPanel, RelativeLayout):
+    """The phone number on the big keypad."""
 
 
 class ContactScreen(KioskScreen):
@@ -60,9 +83,17 @@ class ContactScreen(KioskScreen):
             self.restart()
         self.show()
 
+    @property
+    def grid(self):
+        return self.ids.choices.ids.grid
+
+    @property
+    def keypad(self):
+        return self.ids.phone.ids.keypad
+
     def restart(self) -> None:
         self.step, self.page, self.message, self.trail = "name", 0, "", []
-        self.ids.keypad.value = ""
+        self.keypad.value = ""
 
     # -- what each step offers -------------------------------------------------
     def options(self, step: str) -> list[tuple[str, str, str]]:
@@ -70,7 +101,9 @@ class ContactScreen(KioskScreen):
         app = App.get_running_app()
         post = app.services.config["post"]
         if step == "name":
-            return [(c, c, NAME_ICONS.get(c, "🙂")) for c in app.t("contact.name_options").split("、")]
+            names = app.t("contact.name_options").split("、")
+            icons = dict(zip(names, NAME_ICONS, strict=False))
+            return [(c, c, icons.get(c, "🙂")) for c in names]
         if step == "building":
             return [(b, b, "🏢") for b in post["buildings"]]
         if step == "unit":
@@ -82,11 +115,8 @@ class ContactScreen(KioskScreen):
             return [(r, app.t("contact.room_label", room=r), "🚪") for r in room_labels(floor, post["rooms_per_floor"])]
         return []
 
-    def title(self) -> str:
-        return App.get_running_app().t(f"contact.title_{self.step}")
-
     def show(self) -> None:
-        grid = self.ids.grid
+        grid = self.grid
         grid.clear_widgets()
         opts = self.options(self.step)
         all_pages = pages(opts)
@@ -126,7 +156,7 @@ class ContactScreen(KioskScreen):
     def skip(self) -> None:
         app = App.get_running_app()
         if self.step == "phone":
-            self.ids.keypad.value = ""
+            self.keypad.value = ""
             self.finish("")
         elif self.step == "name":
             app.draft["name"] = ""

@@ -16,21 +16,14 @@ from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 
-from screens.lesson_session import lesson_service, speakable
 from screens.phonesketch import PhoneSketch
 from screens.qrwidget import QRCodeWidget
+from screens.texts import speakable, t
 from screens.widgets import KioskScreen
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 
-PRACTICE_WORDS = {
-    "waiting": "正在准备练习码……",
-    "new": "请用您的手机扫这个码",
-    "scanned": "扫到了！请在手机上点“确认付款”",
-    "done": "练习成功！您学会扫码付款了",
-    "expired": "练习码过期了，请点“再练一次”",
-}
-CONGRATULATE = "太好了！您用自己的手机付款成功了。这只是练习，没有花钱。请点下一步。"
+PRACTICE_STATES = ("waiting", "new", "scanned", "done", "expired")   # each has lesson.practice_<state>
 
 
 # Chinese is wrapped by character count (every Han character is one em wide); these never start a line.
@@ -89,7 +82,7 @@ class LessonScreen(KioskScreen):
 
     @property
     def lesson_steps(self):
-        return lesson_service(App.get_running_app()).current.steps
+        return App.get_running_app().services.lessons.current.steps
 
     @property
     def idle_reset(self) -> bool:
@@ -97,7 +90,7 @@ class LessonScreen(KioskScreen):
 
     # -- entering/leaving ----------------------------------------------------
     def on_pre_enter(self, *_):
-        svc = lesson_service(App.get_running_app())
+        svc = App.get_running_app().services.lessons
         lesson = svc.current
         self.in_class = svc.session is not None
         self.title = lesson.title
@@ -110,27 +103,29 @@ class LessonScreen(KioskScreen):
         self._stop_practice()
 
     def narration(self) -> str:
-        svc = lesson_service(App.get_running_app())
+        svc = App.get_running_app().services.lessons
         if self.at_end:
-            return "学会了吗？学会了就点学会了；还不会，就点再来一遍。扫右边的二维码，可以在自己的手机上再看。"
-        text = f"第{self.index + 1}步。{self.narration_text}"
-        return speakable(f"{svc.current.title}。{svc.current.summary}{text}" if self.index == 0 else text)
+            return t("lesson.end_say")
+        text = t("lesson.say_step", step=self.index + 1, narration=self.narration_text)
+        if self.index == 0:
+            text = t("lesson.say_first", title=svc.current.title, summary=svc.current.summary, first_step=text)
+        return speakable(text)
 
     # -- steps ---------------------------------------------------------------
     def _show(self) -> None:
         self._stop_practice()
-        svc = lesson_service(App.get_running_app())
+        svc = App.get_running_app().services.lessons
         right = self.ids.right
         right.clear_widgets()
         self.status_text = ""
         if self.at_end:
-            self.progress_text = f"共{self.count}步 · 学完了"
-            self.step_text = "学会了吗？"
-            self.narration_text = "学会了就点“学会了”；还不会，就点“还不会，再来一遍”。"
-            self._qr(svc.lesson_url(svc.current.id), "扫一扫，带回家再看")
+            self.progress_text = t("lesson.progress_end", count=self.count)
+            self.step_text = t("lesson.end_title")
+            self.narration_text = t("lesson.end_hint")
+            self._qr(svc.lesson_url(svc.current.id), t("lesson.take_home"))
             return
         step = svc.current.steps[self.index]
-        self.progress_text = f"第{self.index + 1}步/共{self.count}步"
+        self.progress_text = t("lesson.progress", step=self.index + 1, count=self.count)
         self.step_text = step.text
         self.narration_text = step.narration
         if step.practice:
@@ -157,24 +152,24 @@ class LessonScreen(KioskScreen):
         else:
             self.index = max(0, self.index + delta)
         self._show()
-        app.say(speakable(self.narration()))
+        app.say(self.narration())
 
     def learned(self, ok: bool) -> None:
         app = App.get_running_app()
-        svc = lesson_service(app)
+        svc = app.services.lessons
         if ok and self.in_class:
             svc.awaiting_results = True   # the class screen asks who learned it, learner by learner
             app.go("class")
             return
         svc.record("finished" if ok else "again")
         if ok:
-            svc.praise = "真棒！您学会了。再学一课吧。"   # the lesson list says it first
+            svc.praise = t("lesson.praise")   # the lesson list says it first
             app.back()
         else:
             self.at_end = False
             self.index = 0
             self._show()
-            app.say(speakable("没关系，我们从头再来一遍。" + self.narration()))
+            app.say(t("lesson.again") + self.narration())
 
     # -- practice ------------------------------------------------------------
     def practise_again(self) -> None:
@@ -183,12 +178,12 @@ class LessonScreen(KioskScreen):
 
     def _start_practice(self) -> None:
         app = App.get_running_app()
-        svc = lesson_service(app)
+        svc = app.services.lessons
         self.ids.right.clear_widgets()
         self.practice_over = False
         self._practice_gen += 1
         gen = self._practice_gen
-        self.status_text = PRACTICE_WORDS["waiting"]
+        self.status_text = t("lesson.practice_waiting")
         self.practice_url = ""
         lesson_id = svc.current.id
 
@@ -209,10 +204,10 @@ class LessonScreen(KioskScreen):
             return   # the learner moved on meanwhile
         from sync.lessons_client import PracticeWatcher
 
-        svc = lesson_service(App.get_running_app())
+        svc = App.get_running_app().services.lessons
         self.practice_url = svc.practice_url(result["path"])
-        self._qr(self.practice_url, "练习用，不花钱")
-        self.status_text = PRACTICE_WORDS["new"]
+        self._qr(self.practice_url, t("lesson.practice_qr"))
+        self.status_text = t("lesson.practice_new")
         self._watcher = PracticeWatcher(
             svc.client, result["token"],
             lambda state: Clock.schedule_once(lambda *_: self._practice_state(gen, state))).start()
@@ -220,8 +215,8 @@ class LessonScreen(KioskScreen):
     def _practice_failed(self, gen: int, message: str) -> None:
         if gen != self._practice_gen:
             return
-        self.status_text = message + "这一步可以先跳过。"
-        App.get_running_app().say(speakable(self.status_text))
+        self.status_text = t("lesson.practice_failed", reason=message)
+        App.get_running_app().say(self.status_text)
 
     def _practice_state(self, gen: int, state: str) -> None:
         if gen != self._practice_gen:
@@ -229,18 +224,18 @@ class LessonScreen(KioskScreen):
         app = App.get_running_app()
         if state.startswith("error:"):
             return   # keep polling quietly; the network may come back
-        self.status_text = PRACTICE_WORDS.get(state, "")
+        self.status_text = t(f"lesson.practice_{state}") if state in PRACTICE_STATES else ""
         self.practice_over = state in ("done", "expired")
         if self.practice_over:   # the code is used up: never leave it on screen to be scanned again
             self.ids.right.clear_widgets()
             self.ids.right.add_widget(PracticeOver(self.practise_again, success=state == "done"))
         if state == "scanned":
-            app.say(speakable("扫到了！请在手机上点确认付款。"))
+            app.say(t("lesson.scanned_say"))
         elif state == "done":
-            lesson_service(app).record("practice_ok", [None] if self.in_class else None)
-            app.say(speakable(CONGRATULATE))
+            app.services.lessons.record("practice_ok", [None] if self.in_class else None)
+            app.say(t("lesson.congratulate"))
         elif state == "expired":
-            app.say(speakable(self.status_text))
+            app.say(self.status_text)
 
     def _stop_practice(self) -> None:
         self.practice_over = False

@@ -1,5 +1,5 @@
-"""What the lesson screens share, kept in the App's services (services.extra["lessons"]), not in globals:
-the lessons (bundled + downloaded), the lesson chosen, the class in progress, and progress recording.
+"""What the lesson screens share, kept in the App's services (services.lessons, built by kiosk.wiring), not in
+globals: the lessons (bundled + downloaded), the lesson chosen, the class in progress, and progress recording.
 
 Progress goes through the same durable outbox as requests: kind "lesson_progress".
 """
@@ -7,34 +7,17 @@ Progress goes through the same durable outbox as requests: kind "lesson_progress
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import uuid
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from sync.bundle import installed_dir
-from sync.lessons import Lesson, load_lessons
+
+if TYPE_CHECKING:
+    from sync.lessons import Lesson
 
 log = logging.getLogger(__name__)
-
-
-DIGITS = "零一二三四五六七八九"
-
-
-def _number(m: re.Match) -> str:
-    d = m.group()
-    n = int(d)
-    if len(d) > 2 or d.startswith("0"):      # room numbers and codes: digit by digit, 五零二
-        return "".join(DIGITS[int(c)] for c in d)
-    if n < 10:
-        return DIGITS[n]
-    tens, ones = divmod(n, 10)
-    return ("" if tens == 1 else DIGITS[tens]) + "十" + (DIGITS[ones] if ones else "")
-
-
-def speakable(text: str) -> str:
-    """Digits written out in Chinese: espeak-ng reads Latin digits badly (第3步 -> 第三步, 502室 -> 五零二室)."""
-    return re.sub(r"[0-9]+", _number, text)
 
 
 def _now() -> str:
@@ -47,13 +30,22 @@ class LessonService:
         self.config = services.config
         self.dir = self.config.data_dir / "lessons"
         self.bundle_dir = installed_dir(self.config.data_dir, "lessons")   # from a USB update (kiosk update)
-        self.lessons: dict[str, Lesson] = load_lessons(self.dir, self.bundle_dir)
+        self._lessons: dict[str, Lesson] | None = None
         self.current: Lesson | None = None
         self.session: dict | None = None     # {uuid, lesson_id, started_at}
         self.present: list[dict] = []        # learners in the class: {uuid, name, building, unit, room}
         self._client = None
         self.praise = ""                     # said first on the lesson list after 学会了
         self.awaiting_results = False        # class over: the teacher marks who learned it
+
+    @property
+    def lessons(self) -> dict[str, Lesson]:
+        """Read on first use, not when the services are built: the home screen is drawn first."""
+        if self._lessons is None:
+            from sync.lessons import load_lessons
+
+            self._lessons = load_lessons(self.dir, self.bundle_dir)
+        return self._lessons
 
     # -- server --------------------------------------------------------------
     @property
@@ -81,7 +73,9 @@ class LessonService:
                 log.info("lesson catalog not refreshed: %s", exc)
                 updated = []
             if updated:
-                self.lessons = load_lessons(self.dir, self.bundle_dir)
+                from sync.lessons import load_lessons
+
+                self._lessons = load_lessons(self.dir, self.bundle_dir)
             if done:
                 done(updated)
         threading.Thread(target=run, name="lesson-catalog", daemon=True).start()
@@ -121,7 +115,7 @@ class LessonService:
         return len(who)
 
     def _enqueue(self, outcome: str, learner: dict | None) -> None:
-        outbox = getattr(self.services, "outbox", None)
+        outbox = self.services.outbox
         if outbox is None:
             log.warning("no outbox: lesson progress %s not recorded", outcome)
             return
@@ -133,9 +127,3 @@ class LessonService:
         if self.services.sync is not None:
             self.services.sync.kick()
 
-
-def lesson_service(app) -> LessonService:
-    extra = app.services.extra
-    if "lessons" not in extra:
-        extra["lessons"] = LessonService(app.services)
-    return extra["lessons"]

@@ -9,14 +9,14 @@ from kivy.clock import Clock
 from kivy.lang import Builder
 from kivy.properties import NumericProperty
 
-from kiosk import theme
-from screens.lesson_session import lesson_service, speakable
+from screens import theme
 from screens.paging import pages
+from screens.texts import speakable, t
 from screens.widgets import KioskScreen, Tile
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 
-PER_PAGE = 5   # five lessons + 老师上课 = six choices
+PER_PAGE = 5   # five lessons + the teacher's tile = six choices
 ICONS = {"scan_pay": "💳", "video_call": "📹", "voice_message": "🎤", "font_size": "🔍", "wifi": "📶",
          "pay_bills": "🔥", "hospital_booking": "🏥", "fraud": "🚫", "taxi": "🚕", "photo_share": "📷"}
 COLOURS = (theme.PRIMARY, theme.OK, theme.ACCENT, "#3b0764", theme.WARN)
@@ -27,7 +27,7 @@ class LessonsScreen(KioskScreen):
     page_count = NumericProperty(1)
 
     def on_pre_enter(self, *_):
-        svc = lesson_service(App.get_running_app())
+        svc = App.get_running_app().services.lessons
         # Straight back from a lesson: the same page; from anywhere else: the first page.
         came_from = getattr(self.manager.transition, "screen_out", None)
         keep = came_from is not None and came_from.name == "lesson"
@@ -36,18 +36,18 @@ class LessonsScreen(KioskScreen):
         svc.refresh_catalog(lambda updated: updated and Clock.schedule_once(lambda *_: self.fill()))
 
     def narration(self) -> str:
-        svc = lesson_service(App.get_running_app())
+        svc = App.get_running_app().services.lessons
         shown = "、".join(svc.lessons[i].title for i in self._page_ids())
-        more = "点下一页还有别的课。" if self.page < self.page_count - 1 else ""
+        more = t("lessons.more") if self.page < self.page_count - 1 else ""
         praise, svc.praise = svc.praise, ""
-        return speakable(f"{praise}学用手机。这一页有：{shown}。想学哪个就点哪个。{more}")
+        return speakable(t("lessons.narration", praise=praise, shown=shown, more=more))
 
     def _page_ids(self) -> list[str]:
-        svc = lesson_service(App.get_running_app())
+        svc = App.get_running_app().services.lessons
         return pages(list(svc.lessons), PER_PAGE)[self.page]
 
     def fill(self) -> None:
-        svc = lesson_service(App.get_running_app())
+        svc = App.get_running_app().services.lessons
         self.page_count = len(pages(list(svc.lessons), PER_PAGE))
         grid = self.ids.grid
         grid.clear_widgets()
@@ -56,18 +56,18 @@ class LessonsScreen(KioskScreen):
                         colour=theme.rgba(COLOURS[n % len(COLOURS)]))
             tile.bind(on_release=lambda _w, lid=lid: self.open(lid))
             grid.add_widget(tile)
-        teacher = Tile(icon="👩", text="老师上课", text_size_ref=56, colour=theme.rgba(theme.NAV))
+        teacher = Tile(icon="👩", text=t("lessons.teacher"), text_size_ref=56, colour=theme.rgba(theme.NAV))
         teacher.bind(on_release=lambda *_: App.get_running_app().go("class"))
         grid.add_widget(teacher)
 
     def turn(self, delta: int) -> None:
         self.page = max(0, min(self.page_count - 1, self.page + delta))
         self.fill()
-        App.get_running_app().say(speakable(self.narration()))
+        App.get_running_app().say(self.narration())
 
     def open(self, lesson_id: str) -> None:
         app = App.get_running_app()
-        svc = lesson_service(app)
+        svc = app.services.lessons
         svc.end_class()   # a resident alone at the kiosk
         svc.choose(lesson_id)
         app.go("lesson")

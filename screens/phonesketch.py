@@ -15,7 +15,7 @@ from kivy.graphics import Color, Ellipse, Line, Rectangle, RoundedRectangle, Tri
 from kivy.properties import ListProperty
 from kivy.uix.widget import Widget
 
-from kiosk import theme
+from screens import theme
 
 TONES = {"green": "#15803d", "blue": "#1e3a8a", "red": "#b91c1c", "grey": "#d1d5db"}
 POINT = "#c2410c"      # the arrow and ring: what to tap
@@ -122,104 +122,141 @@ class PhoneSketch(Widget):
                         Line(rounded_rectangle=(bx - 3, by - 3, bw + 6, bh + 6, rh * 0.2), width=rp(5))
                     self._arrow(ty, x0 + w)
 
-    def _element(self, el: dict, box, font: float):
-        kind = el["kind"]
-        x, y, w, h = box
-        if kind == "bar":
-            Color(*theme.rgba("#e5e7eb"))
-            Rectangle(pos=(x - w * 0.06, y), size=(w * 1.12, h))
-            self._text(el["text"], font, "#111827", box, bold=True)
-        elif kind == "label":
-            self._text(el["text"], font * (1.45 if el.get("big") else 1.0), "#111827", box, bold=el.get("big", False))
-        elif kind in ("button", "warning"):
-            tone = "red" if kind == "warning" else el.get("tone", "blue")
-            Color(*theme.rgba(TONES[tone]))
-            RoundedRectangle(pos=(x, y), size=(w, h), radius=[h * 0.25])
-            self._text(el["text"], font, "#111827" if tone == "grey" else "#ffffff", box, bold=True)
-        elif kind == "input":
-            Color(*theme.rgba("#ffffff"))
-            Rectangle(pos=(x, y), size=(w, h))
-            Color(*theme.rgba("#6b7280"))
-            Line(rectangle=(x, y, w, h), width=1.5)
-            self._text(el["text"], font, "#111827", box, align="left", wrap=False)   # a field is one line
-        elif kind == "bubble":
-            right = el.get("side") == "right"
-            bw = w * 0.78
-            bx = x + w - bw if right else x
-            Color(*theme.rgba("#bbf7d0" if right else "#ffffff"))
-            RoundedRectangle(pos=(bx, y), size=(bw, h), radius=[h * 0.25])
-            Color(*theme.rgba("#9ca3af"))
-            Line(rounded_rectangle=(bx, y, bw, h, h * 0.25), width=1.2)
-            self._text(el["text"], font, "#111827", (bx, y, bw, h), align="left")
-        elif kind == "toggle":
-            self._text(el["text"], font, "#111827", (x, y, w - h * 1.7, h), align="left", wrap=False)
-            on = el.get("on", False)
-            Color(*theme.rgba("#15803d" if on else "#9ca3af"))
-            tw = h * 1.6
-            RoundedRectangle(pos=(x + w - tw, y + h * 0.15), size=(tw, h * 0.7), radius=[h * 0.35])
-            Color(1, 1, 1, 1)
-            kx = x + w - h * 0.7 if on else x + w - tw
-            Ellipse(pos=(kx + h * 0.05, y + h * 0.2), size=(h * 0.6, h * 0.6))
-        elif kind == "slider":
-            self._text(el["text"], font, "#111827", (x, y + h * 0.45, w, h * 0.55))
-            v = float(el.get("value", 0.5))
-            Color(*theme.rgba("#9ca3af"))
-            Line(points=[x, y + h * 0.22, x + w, y + h * 0.22], width=3)
-            Color(*theme.rgba("#1e3a8a"))
-            Line(points=[x, y + h * 0.22, x + w * v, y + h * 0.22], width=4)
-            Ellipse(pos=(x + w * v - h * 0.15, y + h * 0.07), size=(h * 0.3, h * 0.3))
-        elif kind == "apps":
-            items = el["items"]
-            cols = _app_cols(items)
-            lines = -(-len(items) // cols)
-            cell = w / cols
-            target = None
-            top, h = y + h, h / lines
-            for i, name in enumerate(items):
-                r, c = divmod(i, cols)
-                in_row = min(cols, len(items) - r * cols)
-                y = top - (r + 1) * h
-                side = min(cell * 0.7, h * 0.55)
-                cx = x + (w - in_row * cell) / 2 + cell * c + (cell - side) / 2
-                chosen = name == el.get("point")
-                Color(*theme.rgba("#15803d" if chosen else "#1e3a8a"))
-                RoundedRectangle(pos=(cx, y + h * 0.38), size=(side, min(side, h * 0.58)), radius=[side * 0.2])
-                self._text(name, font * 0.8, "#111827", (cx + side / 2 - cell / 2, y, cell, h * 0.36), bold=chosen)
-                if chosen:
-                    Color(*theme.rgba(POINT))
-                    Line(rounded_rectangle=(cx + side / 2 - cell / 2 + 3, y, cell - 6, h, side * 0.2), width=3)
-                    target = y + h * 0.65
-            return target
-        elif kind == "qr":
-            side = min(w, h) * 0.9
-            qx, qy = x + (w - side) / 2, y + (h - side) / 2
-            Color(1, 1, 1, 1)
-            Rectangle(pos=(qx, qy), size=(side, side))
-            # Finder squares and random modules: it looks like a QR code, no scanner reads it.
-            n = 15
-            m = side / n
-            Color(0, 0, 0, 1)
-            rnd = random.Random(7)
-            for i in range(n):
-                for j in range(n):
-                    finder = (i < 4 and j < 4) or (i < 4 and j > n - 5) or (i > n - 5 and j < 4)
-                    if not finder and rnd.random() < 0.45:
-                        Rectangle(pos=(qx + i * m, qy + j * m), size=(m, m))
-            for fx, fy in ((0, 0), (0, n - 4), (n - 4, n - 4)):
-                Line(rectangle=(qx + fx * m + m * 0.5, qy + fy * m + m * 0.5, m * 3, m * 3), width=m * 0.45)
-                Rectangle(pos=(qx + (fx + 1.3) * m, qy + (fy + 1.3) * m), size=(m * 1.4, m * 1.4))
-            Color(*theme.rgba("#15803d"))
-            Line(rectangle=(qx - m, qy - m, side + 2 * m, side + 2 * m), width=2)
-        elif kind == "call":
-            r = h * 0.36
-            Color(*theme.rgba("#9ca3af"))
-            Ellipse(pos=(x + w / 2 - r / 2, y + h * 0.55), size=(r, r))
-            self._text(el["text"], font, "#111827", (x, y + h * 0.32, w, h * 0.22), bold=True)
-            b = h * 0.26
-            Color(*theme.rgba("#b91c1c"))
-            Ellipse(pos=(x + w * 0.25 - b / 2, y), size=(b, b))
-            Color(*theme.rgba("#15803d"))
-            Ellipse(pos=(x + w * 0.75 - b / 2, y), size=(b, b))
-            if el.get("point"):
-                return y + b / 2
-        return None
+    def _element(self, el: dict, box, font: float) -> float | None:
+        """Draw one element in `box`; the y to point the arrow at, when it is not the box's middle."""
+        return DRAW[el["kind"]](self, el, box, font)
+
+
+# -- one draw function per element kind (sync/lessons.py SKETCH_KINDS) ------------------------------------
+# Each draws `el` into box = (x, y, w, h) on the sketch's canvas and returns the y the arrow points at, or None.
+
+def _bar(sk: PhoneSketch, el: dict, box, font: float):
+    x, y, w, h = box
+    Color(*theme.rgba("#e5e7eb"))
+    Rectangle(pos=(x - w * 0.06, y), size=(w * 1.12, h))
+    sk._text(el["text"], font, "#111827", box, bold=True)
+
+
+def _label(sk: PhoneSketch, el: dict, box, font: float):
+    sk._text(el["text"], font * (1.45 if el.get("big") else 1.0), "#111827", box, bold=el.get("big", False))
+
+
+def _button(sk: PhoneSketch, el: dict, box, font: float):
+    x, y, w, h = box
+    tone = "red" if el["kind"] == "warning" else el.get("tone", "blue")
+    Color(*theme.rgba(TONES[tone]))
+    RoundedRectangle(pos=(x, y), size=(w, h), radius=[h * 0.25])
+    sk._text(el["text"], font, "#111827" if tone == "grey" else "#ffffff", box, bold=True)
+
+
+def _input(sk: PhoneSketch, el: dict, box, font: float):
+    x, y, w, h = box
+    Color(*theme.rgba("#ffffff"))
+    Rectangle(pos=(x, y), size=(w, h))
+    Color(*theme.rgba("#6b7280"))
+    Line(rectangle=(x, y, w, h), width=1.5)
+    sk._text(el["text"], font, "#111827", box, align="left", wrap=False)   # a field is one line
+
+
+def _bubble(sk: PhoneSketch, el: dict, box, font: float):
+    x, y, w, h = box
+    right = el.get("side") == "right"
+    bw = w * 0.78
+    bx = x + w - bw if right else x
+    Color(*theme.rgba("#bbf7d0" if right else "#ffffff"))
+    RoundedRectangle(pos=(bx, y), size=(bw, h), radius=[h * 0.25])
+    Color(*theme.rgba("#9ca3af"))
+    Line(rounded_rectangle=(bx, y, bw, h, h * 0.25), width=1.2)
+    sk._text(el["text"], font, "#111827", (bx, y, bw, h), align="left")
+
+
+def _toggle(sk: PhoneSketch, el: dict, box, font: float):
+    x, y, w, h = box
+    sk._text(el["text"], font, "#111827", (x, y, w - h * 1.7, h), align="left", wrap=False)
+    on = el.get("on", False)
+    Color(*theme.rgba("#15803d" if on else "#9ca3af"))
+    tw = h * 1.6
+    RoundedRectangle(pos=(x + w - tw, y + h * 0.15), size=(tw, h * 0.7), radius=[h * 0.35])
+    Color(1, 1, 1, 1)
+    kx = x + w - h * 0.7 if on else x + w - tw
+    Ellipse(pos=(kx + h * 0.05, y + h * 0.2), size=(h * 0.6, h * 0.6))
+
+
+def _slider(sk: PhoneSketch, el: dict, box, font: float):
+    x, y, w, h = box
+    sk._text(el["text"], font, "#111827", (x, y + h * 0.45, w, h * 0.55))
+    v = float(el.get("value", 0.5))
+    Color(*theme.rgba("#9ca3af"))
+    Line(points=[x, y + h * 0.22, x + w, y + h * 0.22], width=3)
+    Color(*theme.rgba("#1e3a8a"))
+    Line(points=[x, y + h * 0.22, x + w * v, y + h * 0.22], width=4)
+    Ellipse(pos=(x + w * v - h * 0.15, y + h * 0.07), size=(h * 0.3, h * 0.3))
+
+
+def _apps(sk: PhoneSketch, el: dict, box, font: float):
+    """A grid of app icons with names; the one to tap (el["point"]) is green and ringed."""
+    x, y, w, h = box
+    items = el["items"]
+    cols = _app_cols(items)
+    lines = -(-len(items) // cols)
+    cell = w / cols
+    target = None
+    top, h = y + h, h / lines
+    for i, name in enumerate(items):
+        r, c = divmod(i, cols)
+        in_row = min(cols, len(items) - r * cols)
+        y = top - (r + 1) * h
+        side = min(cell * 0.7, h * 0.55)
+        cx = x + (w - in_row * cell) / 2 + cell * c + (cell - side) / 2
+        chosen = name == el.get("point")
+        Color(*theme.rgba("#15803d" if chosen else "#1e3a8a"))
+        RoundedRectangle(pos=(cx, y + h * 0.38), size=(side, min(side, h * 0.58)), radius=[side * 0.2])
+        sk._text(name, font * 0.8, "#111827", (cx + side / 2 - cell / 2, y, cell, h * 0.36), bold=chosen)
+        if chosen:
+            Color(*theme.rgba(POINT))
+            Line(rounded_rectangle=(cx + side / 2 - cell / 2 + 3, y, cell - 6, h, side * 0.2), width=3)
+            target = y + h * 0.65
+    return target
+
+
+def _qr(sk: PhoneSketch, el: dict, box, font: float):
+    """Finder squares and random modules: it looks like a QR code, no scanner reads it."""
+    x, y, w, h = box
+    side = min(w, h) * 0.9
+    qx, qy = x + (w - side) / 2, y + (h - side) / 2
+    Color(1, 1, 1, 1)
+    Rectangle(pos=(qx, qy), size=(side, side))
+    n = 15
+    m = side / n
+    Color(0, 0, 0, 1)
+    rnd = random.Random(7)
+    for i in range(n):
+        for j in range(n):
+            finder = (i < 4 and j < 4) or (i < 4 and j > n - 5) or (i > n - 5 and j < 4)
+            if not finder and rnd.random() < 0.45:
+                Rectangle(pos=(qx + i * m, qy + j * m), size=(m, m))
+    for fx, fy in ((0, 0), (0, n - 4), (n - 4, n - 4)):
+        Line(rectangle=(qx + fx * m + m * 0.5, qy + fy * m + m * 0.5, m * 3, m * 3), width=m * 0.45)
+        Rectangle(pos=(qx + (fx + 1.3) * m, qy + (fy + 1.3) * m), size=(m * 1.4, m * 1.4))
+    Color(*theme.rgba("#15803d"))
+    Line(rectangle=(qx - m, qy - m, side + 2 * m, side + 2 * m), width=2)
+
+
+def _call(sk: PhoneSketch, el: dict, box, font: float):
+    """An incoming call: the caller, a red and a green button; the arrow goes to the buttons."""
+    x, y, w, h = box
+    r = h * 0.36
+    Color(*theme.rgba("#9ca3af"))
+    Ellipse(pos=(x + w / 2 - r / 2, y + h * 0.55), size=(r, r))
+    sk._text(el["text"], font, "#111827", (x, y + h * 0.32, w, h * 0.22), bold=True)
+    b = h * 0.26
+    Color(*theme.rgba("#b91c1c"))
+    Ellipse(pos=(x + w * 0.25 - b / 2, y), size=(b, b))
+    Color(*theme.rgba("#15803d"))
+    Ellipse(pos=(x + w * 0.75 - b / 2, y), size=(b, b))
+    return y + b / 2 if el.get("point") else None
+
+
+DRAW = {"bar": _bar, "label": _label, "button": _button, "warning": _button, "input": _input, "bubble": _bubble,
+        "toggle": _toggle, "slider": _slider, "apps": _apps, "qr": _qr, "call": _call}
+assert DRAW.keys() == ROW.keys()

@@ -16,7 +16,7 @@ from kivy.graphics.texture import Texture
 from kivy.properties import NumericProperty, StringProperty
 from kivy.uix.widget import Widget
 
-from kiosk import theme
+from screens import theme
 
 
 def qr_matrix(data: str) -> list[list[bool]]:

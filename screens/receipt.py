@@ -9,7 +9,8 @@ from kivy.app import App
 from kivy.lang import Builder
 
 import screens.qrwidget  # noqa: F401  (QRCodeWidget for the .kv)
-from screens.widgets import KioskScreen, spoken_digits
+from screens.texts import spoken_digits
+from screens.widgets import KioskScreen
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 

@@ -12,7 +12,8 @@ from kivy.app import App
 from kivy.lang import Builder
 from kivy.properties import StringProperty
 
-from screens.widgets import KioskScreen, spoken_digits
+from screens.texts import spoken_digits, t
+from screens.widgets import KioskScreen
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 
@@ -52,7 +53,7 @@ class StatusScreen(KioskScreen):
             return
         catalog = app.services.catalog
         label = catalog.get(found["category"]).label if found["category"] in catalog else found["category"]
-        self.answer = f"{label}：{found['state_label']}"
+        self.answer = t("status.answer", category=label, state=found["state_label"])
         self.note = found["public_note"]
         app.say(app.t("status.result", digits=spoken_digits(digits), category=label, state=found["state_label"],
                       note=found["public_note"]))

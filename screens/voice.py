@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import tomllib
 from pathlib import Path
 
 from kivy.app import App
@@ -22,19 +21,18 @@ from kivy.clock import Clock
 from kivy.lang import Builder
 from kivy.properties import ListProperty, NumericProperty, StringProperty
 
+from screens.texts import section
 from screens.widgets import KioskScreen
 
 HOLD_S = 0.6   # a press shorter than this is a tap: keep listening until the resident pauses
 
-TEXTS_PATH = Path(__file__).resolve().parent.parent / "assets" / "voice_screen.toml"
-TEXTS = tomllib.loads(TEXTS_PATH.read_text(encoding="utf-8"))["voice"]
+TEXTS = section("voice")   # the [voice] texts of the one catalogue (assets/texts.toml)
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 log = logging.getLogger(__name__)
 
 
 class VoiceScreen(KioskScreen):
-    texts = TEXTS   # the .kv reads its words from here
     # ready, listening, confirm, ask, retry, fallback, unavailable, loading
     state = StringProperty("ready")
     headline = StringProperty("")
@@ -87,9 +85,9 @@ class VoiceScreen(KioskScreen):
     def _set_idle_state(self) -> None:
         s = self._services()
         mic, rec = getattr(s, "microphone", None), getattr(s, "recognizer", None)
-        mic_health = mic.health if mic is not None else "没有话筒。"
+        mic_health = mic.health if mic is not None else TEXTS["no_microphone"]
         if mic is None or mic_health != "ok" or rec is None or (rec.health != "ok" and not _loading(rec)):
-            reason = mic_health if mic_health != "ok" else (rec.health if rec is not None else "没有语音模型。")
+            reason = mic_health if mic_health != "ok" else (rec.health if rec is not None else TEXTS["no_model"])
             self._show("unavailable", TEXTS["fallback_short"], TEXTS["unavailable"].format(reason=_plain(reason)))
         elif not rec.ready:
             self._show("loading", TEXTS["fallback_short"], TEXTS["loading"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 from pathlib import Path
 
@@ -14,35 +13,9 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.screenmanager import Screen
 
+from screens.texts import DIGIT_WORDS, t
+
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
-
-DIGIT_WORDS = "零一二三四五六七八九"
-
-
-def spoken_digits(digits: str) -> str:
-    """'0427' -> '零 四 二 七': one syllable per digit, never read as a number (or as Latin digits)."""
-    return " ".join(DIGIT_WORDS[int(d)] for d in digits if d.isdigit())
-
-
-def spoken_phone(phone: str) -> str:
-    """Phone numbers are read digit by digit, 1 as 幺 the way people say them on the phone."""
-    return spoken_digits(phone).replace("一", "幺")
-
-
-def spoken_number(n: int) -> str:
-    """0-99 as said: 3 -> 三, 12 -> 十二, 20 -> 二十; longer numbers digit by digit."""
-    if n < 10:
-        return DIGIT_WORDS[n]
-    if n < 100:
-        tens, ones = divmod(n, 10)
-        return ("" if tens == 1 else DIGIT_WORDS[tens]) + "十" + (DIGIT_WORDS[ones] if ones else "")
-    return "".join(DIGIT_WORDS[int(d)] for d in str(n))
-
-
-def spoken_numbers(text: str) -> str:
-    """Every run of digits in `text` as Chinese words, so espeak-ng never reads Latin digits: 3号楼 -> 三号楼."""
-    return re.sub(r"\d+", lambda m: spoken_number(int(m.group())), text)
-
 
 class DebouncedButtonBehavior(ButtonBehavior):
     """A tap counts once: trembling fingers produce bursts of touches on one button."""
@@ -104,7 +77,7 @@ class Keypad(GridLayout):
         if key == "del":
             self.value = self.value[:-1]
             if self.speak:
-                app.say("删除")
+                app.say(t("common.deleted"))
         elif key == "ok":
             self.dispatch("on_done", self.value)
         elif len(self.value) < self.max_length:
@@ -117,12 +90,17 @@ class Keypad(GridLayout):
 
 
 class KioskScreen(Screen):
-    """Base of every screen: knows what to say when shown.
+    """Base of every screen: the hooks the App calls, with what most screens want.
 
-    idle_exempt = True keeps the idle reset away (a class in progress, the admin at work).
+    `narration()` is said when the screen is shown; `idle_reset` False (or a property) keeps the idle
+    reset away (a class in progress); `back_step()` lets 返回 go back a step within the screen first.
     """
 
-    idle_exempt = False
+    idle_reset = True
 
     def narration(self) -> str:
         return ""
+
+    def back_step(self) -> bool:
+        """返回 pressed: True when the screen went back a step of its own (the App then stays here)."""
+        return False

@@ -1,4 +1,4 @@
-"""Accessibility audit of a drawn kiosk screen (DESIGN.md §6), measured on the real window.
+"""Accessibility audit of a drawn kiosk screen (docs/architecture.md "Sizes"), measured on the real window.
 
 `audit_screen(harness, screen)` returns a list of problems (empty = passes) for the screen (a name,
 a Screen, or any shown widget with narration(), e.g. the idle overlay) currently on the window:
@@ -13,7 +13,7 @@ a Screen, or any shown widget with narration(), e.g. the idle overlay) currently
 
 from __future__ import annotations
 
-from kiosk import theme
+from screens import theme
 
 
 def _visible_widgets(root):

@@ -17,11 +17,15 @@ class Harness:
         self.app = app
         self.loop = EventLoop
 
-    def pump(self, seconds: float = 0.05) -> None:
+    def pump(self, seconds: float = 0.05, min_frames: int = 4) -> None:
+        """Run the event loop for `seconds` and at least `min_frames` frames: on a loaded machine a few
+        seconds may pass in one frame, and a just-opened view needs more than one to lay itself out."""
         end = time.monotonic() + seconds
+        frames = 0
         while True:
             self.loop.idle()
-            if time.monotonic() >= end:
+            frames += 1
+            if frames >= min_frames and time.monotonic() >= end:
                 break
             time.sleep(0.005)
 

@@ -4,7 +4,8 @@ pinyin with tone numbers in English, "ran two qi four": espeak-ng bug 1028.)
 `problems(text, voice)` asks espeak-ng itself for the phonemes (`espeak-ng -v VOICE -q -x TEXT`) and
 reports every stretch it reads as English, plus Latin letters and Arabic digits in the text (spelled
 out letter by letter, or read as numbers the kiosk did not choose: write 二号楼, 六位 instead).
-`spoken_texts()` gathers every sentence the kiosk may speak, for the test that checks them all.
+`spoken_texts()` gathers every sentence the kiosk may show or speak, for the test that checks them all
+(tests/voice/test_pronounce.py, which also checks them filled in with the values filled in at run time).
 """
 
 from __future__ import annotations
@@ -63,13 +64,14 @@ def _strings(value, keys: tuple[str, ...] | None, key: str = ""):
 
 
 def spoken_texts(assets: Path = ASSETS) -> dict[str, list[str]]:
-    """Every sentence the kiosk may speak, by source file: catalog, screen texts, lessons."""
+    """Every sentence the kiosk may show or speak, by source file: request catalog, the text catalogue
+    (texts.toml; its [pronounce] table's values, not the written forms it replaces), lessons.
+    The kiosk speaks them through screens.texts.speakable(): check that, not the raw text."""
     out: dict[str, list[str]] = {}
     catalog = tomllib.loads((assets / "catalog.toml").read_text(encoding="utf-8"))
     out["catalog.toml"] = [c[k] for c in catalog["category"] for k in ("label", "prompt")]
-    speech = assets / "speech.toml"
-    if speech.is_file():
-        out["speech.toml"] = list(_strings(tomllib.loads(speech.read_text(encoding="utf-8")), None))
+    texts = tomllib.loads((assets / "texts.toml").read_text(encoding="utf-8"))
+    out["texts.toml"] = list(_strings(texts, None))
     for lesson in sorted((assets / "lessons").glob("*.toml")):
         out[f"lessons/{lesson.name}"] = list(_strings(tomllib.loads(lesson.read_text(encoding="utf-8")),
                                                       LESSON_SPOKEN))

@@ -40,13 +40,13 @@ def test_floors_beyond_six_are_on_a_second_page(ui):
         find.tap(ui, choice)
     floors = app.services.config["post"]["floors"]
     assert screen.step == "floor" and floors > 6
-    first = {t.text for t in screen.ids.grid.children}
+    first = {t.text for t in screen.grid.children}
     assert first == {f"{n}楼" for n in range(1, 7)}
     find.tap(ui, "下一页")
-    assert {t.text for t in screen.ids.grid.children} == {f"{n}楼" for n in range(7, min(floors, 12) + 1)}
+    assert {t.text for t in screen.grid.children} == {f"{n}楼" for n in range(7, min(floors, 12) + 1)}
     find.tap(ui, f"{floors}楼")
     assert screen.step == "room" and app.draft["floor"] == str(floors)
-    assert {t.text for t in screen.ids.grid.children} == {
+    assert {t.text for t in screen.grid.children} == {
         f"{floors}{i:02d}室" for i in range(1, app.services.config["post"]["rooms_per_floor"] + 1)}
 
 
@@ -69,7 +69,7 @@ def test_edit_from_confirm_keeps_everything_and_new_request_starts_afresh(ui):
     find.tap(ui, "回首页")
     assert app.draft["category"] == "" and app.draft["room"] == ""
     screen = _to_contact(ui, "代买物品")
-    assert screen.step == "name" and screen.ids.keypad.value == ""
+    assert screen.step == "name" and screen.keypad.value == ""
 
 
 def test_skipping_the_address_still_allows_a_phone_only_request(ui):
@@ -97,7 +97,7 @@ def test_skipping_the_address_still_allows_a_phone_only_request(ui):
 
 
 def test_numbers_are_said_the_way_people_say_them(ui):
-    from screens.widgets import spoken_numbers, spoken_phone
+    from screens.texts import spoken_numbers, spoken_phone
 
     assert spoken_numbers("3号楼2单元") == "三号楼二单元"
     assert spoken_numbers("10号楼") == "十号楼" and spoken_numbers("12号楼") == "十二号楼"

@@ -41,7 +41,7 @@ def test_escape_does_not_leave_the_kiosk(ui):
 
 
 def test_sizes_hold_in_millimetres_on_15_6_and_21_5_inch_screens():
-    from kiosk import theme
+    from screens import theme
 
     def mm(ref_px: float, screen, inches: float) -> float:
         px = ref_px * theme.scale_for(screen, inches)
@@ -54,3 +54,40 @@ def test_sizes_hold_in_millimetres_on_15_6_and_21_5_inch_screens():
         assert abs(mm(theme.MIN_TARGET, screen, inches) - mm(theme.MIN_TARGET, (1920, 1080), 21.5)) < 0.01
     # A smaller window than the configured screen (trying it on a desktop) is a miniature of it.
     assert theme.scale_for((1920, 1080), 21.5, (960, 540)) == 0.5
+
+
+def test_services_are_declared_typed_and_built_by_the_wiring(ui):
+    """Every part a screen uses is a typed field of Services, built once by kiosk.wiring (no services.extra)."""
+    import dataclasses
+    import typing
+
+    from kiosk.wiring import Services
+    from screens.lesson_session import LessonService
+    from sync.client import SyncWorker
+    from sync.outbox import Outbox
+    from voice.microphone import Microphone
+    from voice.recognizer import Recognizer
+    from voice.tts import Speaker
+
+    parts = {"Speaker": Speaker, "Microphone": Microphone, "Recognizer": Recognizer, "Outbox": Outbox,
+             "SyncWorker": SyncWorker, "LessonService": LessonService}   # imported for type checking only there
+    hints = typing.get_type_hints(Services, localns=parts)
+    assert hints["speaker"] is Speaker
+    assert hints["microphone"] == Microphone | None and hints["recognizer"] == Recognizer | None
+    assert hints["outbox"] == Outbox | None and hints["sync"] == SyncWorker | None
+    assert hints["lessons"] == LessonService | None
+    assert "extra" not in {f.name for f in dataclasses.fields(Services)}
+    s = ui.app.services
+    assert isinstance(s.lessons, LessonService) and s.lessons.services is s
+    assert isinstance(s.outbox, Outbox) and isinstance(s.sync, SyncWorker)
+
+
+def test_screen_hooks_are_declared_on_the_base_screen(ui):
+    """The App calls idle_reset and back_step() on every screen: the base declares them, screens override."""
+    from screens.widgets import KioskScreen
+
+    screens = [ui.app.screen(name) for name in ui.app.sm.screen_names]
+    assert len(screens) == 11 and all(isinstance(s, KioskScreen) for s in screens)
+    assert not hasattr(KioskScreen, "idle_exempt")
+    assert ui.app.screen("home").idle_reset is True and ui.app.screen("home").back_step() is False
+    assert ui.app.screen("class").idle_reset is False

@@ -95,3 +95,10 @@ def test_not_yet_starts_again_from_step_one(ui, choice):
     tap(ui, choice)
     assert screen.index == 0 and not screen.at_end
     assert button(screen, "下一步")
+
+
+def test_every_sketch_kind_has_a_draw_function(ui):
+    from screens.phonesketch import DRAW, ROW
+    from sync.lessons import SKETCH_KINDS
+
+    assert set(DRAW) == set(ROW) == set(SKETCH_KINDS)

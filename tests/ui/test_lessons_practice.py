@@ -24,9 +24,8 @@ def server(tmp_path_factory):
 def on_server(ui, server):
     """Point the kiosk's lessons at the real server (as `server.url` and the kiosk token in kiosk.toml would)."""
     from kiosk import config as kconfig
-    from screens.lesson_session import lesson_service
 
-    svc = lesson_service(ui.app)
+    svc = ui.app.services.lessons
     saved = svc.config, svc._client
     svc.config = kconfig.parse({"server": {"url": server.url, "token": server.token},
                                 "kiosk": {"data_dir": str(ui.app.services.config.data_dir)}})

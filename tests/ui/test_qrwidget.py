@@ -33,7 +33,7 @@ def test_receipt_qr_decodes_to_the_status_page_from_the_screenshot(ui, artefacts
 
 
 def test_qr_is_at_least_five_centimetres_with_whole_pixel_modules(ui):
-    from kiosk import theme
+    from screens import theme
     from screens.qrwidget import QRCodeWidget
     from tests.ui.find import walk
 

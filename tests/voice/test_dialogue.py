@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import tomllib
-
 import pytest
 
+from screens.texts import section
 from sync.catalog import default_catalog
-from tests.conftest import ROOT
 from voice.dialogue import OFFER_S, Dialogue
 from voice.intents import IntentMatcher
 
-TEXTS = tomllib.loads((ROOT / "assets" / "voice_screen.toml").read_text(encoding="utf-8"))["voice"]
+TEXTS = section("voice")   # the voice screen's texts in the one catalogue (assets/texts.toml)
 
 
 class Clock:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import tomllib
-from pathlib import Path
-
 import pytest
 
+from screens.texts import section
 from sync.catalog import default_catalog
 from voice.pronounce import problems
 
-TEXTS = tomllib.loads((Path(__file__).resolve().parents[2] / "assets" / "voice_screen.toml").read_text("utf-8"))["voice"]
+TEXTS = section("voice")   # the voice screen's texts in the one catalogue (assets/texts.toml)
 
 
 @pytest.mark.parametrize("key", sorted(TEXTS))

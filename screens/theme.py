@@ -1,4 +1,4 @@
-"""Sizes and colours of the kiosk, in reference pixels (DESIGN.md §6).
+"""Sizes and colours of the kiosk, in reference pixels (docs/architecture.md "Sizes").
 
 The reference is a 21.5" 1920x1080 screen viewed at 50-70 cm. `scale_for()` turns reference
 pixels into real pixels so a 40 px letter stays about 10 mm tall on a 15.6" or 21.5" screen;
@@ -13,7 +13,7 @@ REF_SIZE = (1920, 1080)
 REF_DIAGONAL_IN = 21.5
 REF_PPI = math.hypot(*REF_SIZE) / REF_DIAGONAL_IN
 
-# Minimums from DESIGN.md §6; the audit in tests checks the rendered screens against them.
+# Minimums (docs/architecture.md "Sizes"); the audit in tests checks the rendered screens against them.
 MIN_TEXT = 40
 MIN_BUTTON_TEXT = 56
 MIN_TARGET = 120
