@@ -12,6 +12,7 @@ import threading
 import uuid
 from datetime import UTC, datetime
 
+from sync import protocol
 from sync.lessons import Lesson, load_lessons
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ class LessonService:
     @property
     def client(self):
         if self._client is None:
-            from sync.lessons_client import LessonsClient
+            from sync.client import LessonsClient
 
             self._client = LessonsClient.from_config(self.config)
         return self._client
@@ -71,7 +72,7 @@ class LessonService:
     def refresh_catalog(self, done=None) -> None:
         """Download newer lessons in the background; `done(updated_ids)` on that thread."""
         def run():
-            from sync.lessons_client import LessonsClientError
+            from sync.client import LessonsClientError
 
             try:
                 updated = self.client.sync_catalog(self.dir, self.lessons)
@@ -123,11 +124,13 @@ class LessonService:
         if outbox is None:
             log.warning("no outbox: lesson progress %s not recorded", outcome)
             return
-        outbox.enqueue("lesson_progress", {
-            "lesson_id": self.current.id, "outcome": outcome, "at": _now(),
-            "learner": {k: learner.get(k, "") for k in ("uuid", "name", "building", "unit", "room")} if learner else None,
-            "session": dict(self.session) if self.session else None,
-        })
+        try:   # built through the protocol's schema: never queue what the server would refuse
+            item = protocol.lesson_progress(lesson_id=self.current.id, outcome=outcome, at=_now(), learner=learner,
+                                            session=self.session)
+        except ValueError as exc:
+            log.error("lesson progress %s not recorded: %s", outcome, exc)
+            return
+        outbox.enqueue("lesson_progress", item)
         if self.services.sync is not None:
             self.services.sync.kick()
 
