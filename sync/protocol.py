@@ -92,10 +92,13 @@ def receipt(post_code: str, number: int) -> str:
     return f"{post_code}-{number:04d}"
 
 
+BAD_CHARS = "contains a character that cannot be stored (NUL, control or lone surrogate)"
+TOO_LONG = "longer than {} characters"
+
+
 def bad_text(value: str) -> str:
     """What is wrong with the characters of a string ('' when nothing)."""
-    return "contains a character that cannot be stored (NUL, control or lone surrogate)" \
-        if _BAD_CHARS.search(value) else ""
+    return BAD_CHARS if _BAD_CHARS.search(value) else ""
 
 
 def parse_time(value) -> datetime:
@@ -127,7 +130,7 @@ def _strings(item: dict, limits: dict[str, int], errors: dict[str, str], require
         if not isinstance(value, str):
             errors[field] = "must be a string"
         elif len(value) > limit:
-            errors[field] = f"longer than {limit} characters"
+            errors[field] = TOO_LONG.format(limit)
         elif bad_text(value):
             errors[field] = bad_text(value)
         elif field in required and not value.strip():
@@ -248,7 +251,7 @@ def validate_heartbeat(body) -> dict[str, str]:
             if not isinstance(value, str):
                 errors[field] = "must be a string"
             elif len(value) > bound:
-                errors[field] = f"longer than {bound} characters"
+                errors[field] = TOO_LONG.format(bound)
             elif bad_text(value):
                 errors[field] = bad_text(value)
         elif not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= bound:
