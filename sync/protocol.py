@@ -48,6 +48,7 @@ REQUIRED = ("uuid", "receipt", "category", "channel", "created_at")
 CONTACT_FIELDS = ("name", "building", "unit", "room", "phone")   # at least one way to reach the resident
 HASHED_FIELDS = ("category", "channel", "name", "building", "unit", "room", "phone", "text")
 
+CATEGORY_ID_RE = re.compile(r"^[a-z][a-z0-9_]{1,31}$")   # assets/catalog.toml ids; fits REQUEST_FIELDS
 RECEIPT_RE = re.compile(r"^([A-Z]{1,4}[0-9]{0,3})-([0-9]{4})$")
 PHONE_RE = re.compile(r"^[0-9+\- ]{3,20}$")
 _TS_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}:\d{2}|Z)$")
