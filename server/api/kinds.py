@@ -36,7 +36,7 @@ def categories() -> frozenset[str]:
 
 
 def rejected(reason: str, fields: dict | None = None, uid=None) -> dict:
-    out = {"uuid": uid[:64] if isinstance(uid, str) else None, "status": protocol.REJECTED, "reason": reason}
+    out = {"uuid": None if uid is None else str(uid)[:64], "status": protocol.REJECTED, "reason": reason}
     if fields:
         out["fields"] = fields
     return out

