@@ -180,7 +180,7 @@ class SyncClient(ApiClient):
         listed = getattr(self.outbox, "set_aside", None)   # TODO(lead): call directly once the outbox has it
         if listed is None:
             return 0
-        items = [{"kind": "set_aside", "uuid": r["uuid"], "receipt": r.get("receipt") or "",
+        items = [{"kind": protocol.SET_ASIDE_KIND, "uuid": r["uuid"], "receipt": r.get("receipt") or "",
                   "category": r.get("category") or "", "reason": (r.get("reason") or "")[:500],
                   "set_aside_at": r["set_aside_at"]} for r in listed() if not r.get("reported")]
         done = 0

@@ -28,6 +28,7 @@ MAX_BATCH_ITEMS = 200           # more items in one submit: 413
 MAX_BODY_BYTES = 1_000_000      # any API body larger than this: 413 (server.settings uses the same number)
 UPDATES_PAGE = 500              # events per updates page
 MAX_COUNT = 2**31 - 1           # heartbeat counters fit a PostgreSQL integer
+MAX_CURSOR = 2**63 - 1          # an updates cursor fits a PostgreSQL bigint
 MIN_YEAR, MAX_YEAR = 1970, 9998  # times outside cannot be a kiosk's clock (and year 1 overflows in UTC)
 
 # Per-item results of a submit. Only CREATED and DUPLICATE acknowledge an item (the kiosk may
@@ -36,7 +37,8 @@ CREATED, DUPLICATE, CONFLICT, REJECTED = "created", "duplicate", "conflict", "re
 ACK_STATUSES = (CREATED, DUPLICATE)
 RESULT_STATUSES = (CREATED, DUPLICATE, CONFLICT, REJECTED)
 
-KINDS = ("request", "lesson_progress", "set_aside")
+KINDS = ("request", "lesson_progress")   # what the outbox queues
+SET_ASIDE_KIND = "set_aside"              # reported by the sync client, never queued (see validate_set_aside)
 CHANNELS = ("touch", "voice")
 
 # field -> maximum length (all strings; all optional except where REQUIRED says)

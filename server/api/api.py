@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.http import Http404
@@ -103,6 +104,9 @@ def json_body(request, validate=None) -> dict:
     """The request's JSON object, checked by a protocol validator; BadBody otherwise."""
     try:
         body = json.loads(request.body)
+    except RequestDataTooBig:   # no Content-Length to refuse it by (server.api.envelope): Django's own limit
+        raise BadBody(413, f"body larger than {protocol.MAX_BODY_BYTES} bytes; send smaller batches",
+                      code="body_too_large") from None
     except (ValueError, UnicodeDecodeError):
         raise BadBody(400, "body is not JSON (UTF-8)") from None
     errors = validate(body) if validate else {}
@@ -195,7 +199,7 @@ def submit(request):
 
 @api.get("/kiosk/updates", auth=auth, response={200: UpdatesOut, 401: Error, 403: Error, 422: Error},
          summary="State changes of this kiosk's requests after a cursor (the last RequestEvent id seen)")
-def updates(request, after: int = Query(0, ge=0), limit: int = Query(protocol.UPDATES_PAGE, ge=1, le=protocol.UPDATES_PAGE)):
+def updates(request, after: int = Query(0, ge=0, le=protocol.MAX_CURSOR), limit: int = Query(protocol.UPDATES_PAGE, ge=1, le=protocol.UPDATES_PAGE)):
     # Event ids become visible in order (server.api.apps: one writer of events at a time on PostgreSQL),
     # so a cursor never skips an event committed late.
     # This kiosk's requests, and those of the post's revoked kiosks: a kiosk registered again under a new

@@ -237,7 +237,7 @@ def handle_requests(kiosk: Kiosk, items: list[dict]) -> list[dict | None]:
 
 
 HANDLERS["request"] = handle_request
-HANDLERS["set_aside"] = handle_set_aside
+HANDLERS[protocol.SET_ASIDE_KIND] = handle_set_aside
 BATCH_HANDLERS["request"] = handle_requests
 
 

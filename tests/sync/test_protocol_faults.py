@@ -45,7 +45,7 @@ def srv(request, tmp_path_factory):
     s.stop()
 
 
-def post(srv, path, body: bytes | str, token=None):
+def post(srv, path, body, token=None):
     return requests.post(srv.url + path, data=body, timeout=30, headers={
         "Authorization": f"Bearer {token or srv.token}", "Content-Type": "application/json"})
 
@@ -131,6 +131,11 @@ def test_every_api_error_is_the_envelope(srv):
     for size in (protocol.MAX_BODY_BYTES + 1, 3_000_000):
         pad = json.dumps({"protocol": 1, "items": [item(text="x" * size)]})
         assert envelope(post(srv, protocol.SUBMIT_PATH, pad), 413)["error"] == "body_too_large"
+    chunks = (b"x" * 100_000 for _ in range(15))   # chunked: no Content-Length to refuse it by
+    assert envelope(post(srv, protocol.SUBMIT_PATH, chunks), 413)["error"] == "body_too_large"
+    huge_cursor = requests.get(srv.url + protocol.UPDATES_PATH, params={"after": 10**30}, timeout=10,
+                               headers={"Authorization": f"Bearer {srv.token}"})
+    assert "after" in " ".join(envelope(huge_cursor, 422)["fields"])
 
 
 def test_no_docs_page_from_a_cdn_and_openapi_stays(srv):
