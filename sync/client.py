@@ -77,34 +77,34 @@ class ApiClient:
         try:
             resp = self.session.request(method, self.url + path, timeout=(min(5.0, self.timeout), self.timeout), **kw)
         except requests.Timeout:
-            raise TransportError(f"服务器无应答（超时 {self.timeout:g} 秒）") from None
+            raise TransportError(f"服务器无应答（超时 {self.timeout:g} 秒），请稍后再试。") from None
         except requests.RequestException as exc:
             log.info("%s %s: %r", method, path, exc)
-            raise TransportError("连不上服务器，请检查网络") from None
+            raise TransportError("连不上服务器，请检查网络。") from None
         if resp.status_code in (401, 403):
-            raise TransportError(f"服务器拒绝了本终端的令牌（HTTP {resp.status_code}）：请在服务器上重新登记终端")
+            raise TransportError(f"服务器拒绝了本终端的令牌（HTTP {resp.status_code}），请在服务器上重新登记终端。")
         try:
             body = resp.json() if resp.headers.get("Content-Type", "").startswith("application/json") else None
         except ValueError:
             body = None
         ours = isinstance(body, dict) and body.get("protocol") is not None
         if resp.status_code == 404 and ours:
-            raise NotFound("社区服务器上没有找到这一项")
+            raise NotFound("社区服务器上没有找到这一项。")
         if resp.status_code in (400, 413, 422):
             if ours and body.get("error") == "protocol":   # a newer server: the kiosk needs an update, not rejections
-                raise TransportError(f"服务器的协议版本不同，请升级终端软件（{body.get('detail')}）")
+                raise TransportError(f"服务器的协议版本不同，请升级终端软件（{body.get('detail')}）。")
             if ours or resp.status_code == 413:            # 413 from a proxy too: smaller batches help
                 raise BatchRefused(f"HTTP {resp.status_code}: {resp.text[:300]}")
-            raise TransportError(f"收到的不是社区服务器的回答（HTTP {resp.status_code}）")
+            raise TransportError(f"收到的不是社区服务器的回答（HTTP {resp.status_code}）。")
         if resp.status_code >= 300 or resp.status_code < 200:
-            raise TransportError(f"服务器出错（HTTP {resp.status_code}）", _retry_after(resp))
+            raise TransportError(f"服务器出错（HTTP {resp.status_code}），请稍后再试。", _retry_after(resp))
         if not resp.headers.get("Content-Type", "").startswith("application/json"):
             raise TransportError(f"收到的不是社区服务器的回答（HTTP {resp.status_code} "
-                                 f"{resp.headers.get('Content-Type', '?')}，可能是上网认证页面）")
+                                 f"{resp.headers.get('Content-Type', '?')}，可能是上网认证页面）。")
         if body is None:
-            raise TransportError("服务器的回答无法解读（JSON 损坏）")
+            raise TransportError("服务器的回答无法解读（JSON 损坏）。")
         if not isinstance(body, dict) or body.get("protocol") != protocol.PROTOCOL_VERSION:
-            raise TransportError("服务器的回答格式不对（协议版本不符）")
+            raise TransportError("服务器的回答格式不对（协议版本不符）。")
         return body
 
 
@@ -171,7 +171,7 @@ class SyncClient(ApiClient):
             if answered != sent:   # never drop silently: unanswered items wait and retry
                 self.outbox.record_failure(sorted(sent - answered), "服务器没有确认部分条目")
                 if not answered:
-                    raise TransportError("服务器没有确认任何条目")
+                    raise TransportError("服务器没有确认任何条目。")
                 return totals
 
     def report_set_aside(self) -> int:
@@ -194,7 +194,7 @@ class SyncClient(ApiClient):
                 self.outbox.mark_set_aside_reported(ok)
             done += len(ok)
             if len(ok) < len(batch):
-                raise TransportError("服务器没有确认全部损坏记录的报告")
+                raise TransportError("服务器没有确认全部损坏记录的报告。")
             items = items[len(batch):]
         return done
 
@@ -207,7 +207,7 @@ class SyncClient(ApiClient):
                       and e.get("state") in protocol.STATES and isinstance(e.get("public_note", ""), str)]
             cursor = data.get("cursor")
             if not isinstance(cursor, int) or cursor < self.outbox.cursor:
-                raise TransportError("服务器的状态更新格式不对（cursor）")
+                raise TransportError("服务器的状态更新格式不对（cursor）。")
             n += self.outbox.apply_updates(events, cursor)
             if not data.get("more"):
                 return n
