@@ -11,7 +11,7 @@ import json
 import logging
 
 from django.core.exceptions import RequestDataTooBig
-from django.db import DatabaseError, transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
@@ -86,12 +86,15 @@ def _not_found(request, exc):
     return _error(404, "not_found", str(exc) or "not found")
 
 
-@api.exception_handler(DatabaseError)
 def _database(request, exc):   # the database went away or is locked: nothing was stored, try again
     log.exception("database error in %s", request.path)
     response = _error(503, "unavailable", "database unavailable; nothing was stored, try again")
     response["Retry-After"] = "30"
     return response
+
+
+api.add_exception_handler(OperationalError, _database)
+api.add_exception_handler(InterfaceError, _database)
 
 
 @api.exception_handler(Exception)

@@ -215,3 +215,26 @@ def test_set_aside_rows_reach_the_cadre_once(srv, tmp_path):
     assert SyncClient(again, srv.url, srv.token).run_once()["set_aside_reported"] == 3
     assert db.execute("SELECT COUNT(*) FROM core_request WHERE channel='kiosk'").fetchone()[0] == 2
     db.close()
+
+
+def test_a_locked_database_answers_503_for_the_batch_and_the_kiosk_keeps_every_item(srv, tmp_path):
+    """Before: an HTML 500. Now the envelope, 503 and Retry-After: nothing was stored, the kiosk retries later."""
+    box = Outbox(tmp_path / "o.sqlite3", "WJZ1")
+    uids = [box.add_request(widest())[0] for _ in range(3)]
+    client = SyncClient(box, srv.url, srv.token, timeout=60)
+    client.heartbeat()   # the token's last_seen is fresh: authenticating writes nothing now
+    db = sqlite3.connect(srv.data / "community.sqlite3", isolation_level=None)
+    db.execute("BEGIN EXCLUSIVE")   # a writer that holds the database past the server's 20 s busy timeout
+    try:
+        r = requests.post(srv.url + protocol.SUBMIT_PATH, data=protocol.submit_body(
+            [protocol.encode(box.personal_data(u)) for u in uids]), timeout=60, headers={
+            "Authorization": f"Bearer {srv.token}", "Content-Type": "application/json"})
+    finally:
+        db.execute("ROLLBACK")
+        db.close()
+    assert r.status_code == 503 and r.headers["Retry-After"] == "30"
+    assert r.json()["protocol"] == 1 and r.json()["error"] == "unavailable"
+    assert not stored_uuids(srv) & set(uids)
+    out = client.run_once()        # the lock is gone: the same items go through, each once
+    assert (out["sent"], out["pending"], out["error"]) == (3, 0, "")
+    box.close()
