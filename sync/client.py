@@ -176,24 +176,33 @@ class SyncClient(ApiClient):
 
     def report_set_aside(self) -> int:
         """Tell the server about outbox rows that could not be read (sync/outbox.py sets them aside), so a
-        cadre sees each receipt code in the post's inbox. Returns how many the server took."""
+        cadre sees each receipt code in the post's inbox. Returns how many the server took. A report the
+        server rejects stays unreported and is logged: it is the only trace of a resident's request."""
         listed = getattr(self.outbox, "set_aside", None)   # TODO(lead): call directly once the outbox has it
         if listed is None:
             return 0
-        items = [{"kind": protocol.SET_ASIDE_KIND, "uuid": r["uuid"], "receipt": r.get("receipt") or "",
-                  "category": r.get("category") or "", "reason": (r.get("reason") or "")[:500],
-                  "set_aside_at": r["set_aside_at"]} for r in listed() if not r.get("reported")]
+        items, unreadable = [], []
+        for row in listed():
+            if not row.get("reported"):
+                item = protocol.set_aside_report(row)
+                (items.append(item) if item else unreadable.append(row.get("uuid")))
+        if unreadable:   # not even a uuid to report by: the admin screen and the log are all there is
+            log.error("set-aside rows without a readable uuid, not reported: %r", unreadable)
+            self.outbox.mark_set_aside_reported(unreadable)
         done = 0
         while items:
             batch, encoded = self._fit(items[:protocol.MAX_BATCH_ITEMS])
             data = self._post_items(encoded)
-            # rejected too: the server will never take this report, sending it again changes nothing
-            ok = [r["uuid"] for r in data.get("results") or [] if isinstance(r, dict)
-                  and r.get("status") in protocol.RESULT_STATUSES and r.get("uuid") in {i["uuid"] for i in batch}]
+            sent = {i["uuid"] for i in batch}
+            results = [r for r in data.get("results") or [] if isinstance(r, dict) and r.get("uuid") in sent]
+            ok = [r["uuid"] for r in results if protocol.is_ack(r)]
+            for r in results:
+                if not protocol.is_ack(r):
+                    log.error("set-aside report %s refused by the server: %s", r.get("uuid"), r.get("reason"))
             if ok:
                 self.outbox.mark_set_aside_reported(ok)
             done += len(ok)
-            if len(ok) < len(batch):
+            if len(results) < len(batch):
                 raise TransportError("服务器没有确认全部损坏记录的报告。")
             items = items[len(batch):]
         return done

@@ -241,6 +241,32 @@ def validate_set_aside(item: dict) -> dict[str, str]:
     return errors
 
 
+def _report_time(value) -> str:
+    """An outbox time as the protocol writes it (the outbox writes +0800, the protocol +08:00); now if unreadable."""
+    for parse in (parse_time, lambda v: datetime.strptime(v, "%Y-%m-%dT%H:%M:%S%z")):
+        try:
+            t = parse(value)
+            parse_time(t.isoformat())
+            return t.isoformat()
+        except (TypeError, ValueError):
+            continue
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def set_aside_report(row: dict) -> dict | None:
+    """The set_aside item for an outbox row that could not be read, from what is still readable: a receipt or
+    category that is itself damaged is left out. None when even the uuid is unreadable (nothing to report by)."""
+    uid, code, category = row.get("uuid"), row.get("receipt"), row.get("category")
+    if not _canonical_uuid(uid):
+        return None
+    limit = SET_ASIDE_FIELDS["reason"]
+    return {"kind": SET_ASIDE_KIND, "uuid": uid.lower(),
+            "receipt": code if isinstance(code, str) and RECEIPT_RE.match(code) else "",
+            "category": category if isinstance(category, str) and CATEGORY_ID_RE.match(category) else "",
+            "reason": _BAD_CHARS.sub("?", str(row.get("reason") or ""))[:limit],
+            "set_aside_at": _report_time(row.get("set_aside_at"))}
+
+
 def validate_heartbeat(body) -> dict[str, str]:
     """Field name -> what is wrong with a heartbeat body; unknown fields are ignored (newer kiosks)."""
     if not isinstance(body, dict):

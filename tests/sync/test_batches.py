@@ -195,8 +195,9 @@ def test_set_aside_rows_reach_the_cadre_once(srv, tmp_path):
     row = lambda uid, receipt, category: {"uuid": uid, "receipt": receipt, "category": category,  # noqa: E731
                                           "kind": "request", "reason": "payload: invalid UTF-8",
                                           "set_aside_at": "2026-11-29T08:00:00+08:00", "reported": False}
-    rows = [row(str(uuid.uuid4()), "WJZ1-7002", "gas_recharge"), row(str(uuid.uuid4()), None, None),
+    rows = [row(str(uuid.uuid4()), "WJZ1-7002", "gas_recharge"), row(str(uuid.uuid4()), "WJ\x00?-7", "gas\udcff"),
             row(delivered_uid, "WJZ1-7001", "shopping")]
+    rows[1]["set_aside_at"] = "2026-11-29T08:00:00+0800"   # the outbox's own time format (no colon)
     box = SetAsideOutbox(tmp_path / "o.sqlite3", "WJZ1", rows=rows)
     out = SyncClient(box, srv.url, srv.token).run_once()
     assert (out["set_aside_reported"], out["error"]) == (3, "")

@@ -40,3 +40,14 @@ def test_kiosk_states_cover_the_server_states():
     assert set(protocol.STATE_LABELS) == {protocol.QUEUED, *protocol.STATES}
     assert set(protocol.OPEN_STATES) | set(protocol.CLOSED_STATES) == set(protocol.STATES)
     assert not set(protocol.OPEN_STATES) & set(protocol.CLOSED_STATES)
+
+
+def test_a_set_aside_report_is_built_from_what_is_still_readable():
+    uid = "5b0f2b4e-8d63-4a4e-9a53-3c1fb0d1e001"
+    item = protocol.set_aside_report({"uuid": uid, "receipt": "WJ\x00Z1-0", "category": "gas\udcff",
+                                      "reason": "payload: \udcff", "set_aside_at": "2026-11-29T08:00:00+0800"})
+    assert (item["receipt"], item["category"], item["set_aside_at"]) == ("", "", "2026-11-29T08:00:00+08:00")
+    assert protocol.validate_set_aside(item) == {}
+    assert protocol.set_aside_report({"uuid": "garbled", "receipt": "WJZ1-0001"}) is None
+    broken_time = protocol.set_aside_report({"uuid": uid, "set_aside_at": "2026-13-40T99:00:00+0800"})
+    assert protocol.validate_set_aside(broken_time) == {}     # now, rather than a report the server refuses
