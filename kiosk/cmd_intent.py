@@ -1,7 +1,10 @@
 """`kiosk intent`: UTF-8 lines on stdin → one JSON object per line (DESIGN.md §8).
 
-Each object has text (the line as given), heard (Chinese characters only, recogniser spaces stripped), intent (a catalog id or null), score, and why there is
-no intent (reason: empty, low, tie, smalltalk) so installers can see what the matcher heard.
+Each object has text (the line as given), heard (Chinese characters only, recogniser spaces stripped), intent
+(a catalog id or null), score, and why there is no intent (reason: empty, low, tie, smalltalk, negated, fine, chat)
+so installers can see what the matcher heard. When the kiosk would ask between two categories ("您是要代充燃气，
+还是上门送餐？") the object has "ask": [id, id] and intent null; when one sentence holds two requests, "also"
+is the second one, offered after the first is confirmed.
 """
 
 from __future__ import annotations

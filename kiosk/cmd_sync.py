@@ -48,13 +48,17 @@ def register(sub) -> None:
 
     p = sub.add_parser("queue", help="show the outbox",
                        description="--json prints counts (pending, rejected, sent, oldest_pending_s, last_sync_at, "
-                                   "last_error), rejected_items (receipt, category, reason, uuid, kind), requeued "
-                                   "(with --retry-rejected) and items (uuid, kind, receipt, category, sync, state, "
-                                   "attempts, last_error, created_at); no personal data")
+                                   "last_error, unreadable, damage), rejected_items (receipt, category, reason, uuid, "
+                                   "kind), set_aside_items (uuid, receipt, category, kind, reason, set_aside_at, "
+                                   "reported), requeued (with --retry-rejected) and items (uuid, kind, receipt, "
+                                   "category, sync, state, attempts, last_error, created_at); no personal data. "
+                                   "Exits 1 with the damage on stderr while a damaged outbox is not cleared")
     p.add_argument("--json", action="store_true")
     p.add_argument("--limit", type=int, default=50)
     p.add_argument("--retry-rejected", action="store_true",
                    help="put rejected items back in the queue (after the cause was fixed on the server)")
+    p.add_argument("--clear-damage", action="store_true",
+                   help="the damaged-outbox notice was read (the damaged file stays where it was kept)")
     p.set_defaults(func=_one_line_errors(cmd_queue))
 
     p = sub.add_parser("status", help="the status of a request by its receipt code (answered offline)",
@@ -142,17 +146,24 @@ def cmd_queue(args) -> int:
     requeued = s.outbox.requeue_rejected() if args.retry_rejected else 0
     counts, items = s.outbox.counts(), s.outbox.items(args.limit)
     counts["rejected_items"] = s.outbox.rejected()
+    counts["set_aside_items"] = s.outbox.set_aside()
     if args.retry_rejected:
         counts["requeued"] = requeued
     if args.json:
         print(json.dumps({**counts, "items": items}, ensure_ascii=False))
-        return 0
-    print(f"待发 {counts['pending']}，已发 {counts['sent']}，拒收 {counts['rejected']}"
-          + (f"；最近错误：{counts['last_error']}" if counts["last_error"] else ""))
-    for r in counts["rejected_items"]:
-        print(f"拒收 {r['receipt'] or r['uuid']}\t{r['category'] or r['kind']}\t{r['reason']}")
-    for i in items:
-        print(f"{i['receipt'] or '-'}\t{i['kind']}\t{i['category'] or ''}\t{i['sync']}\t{i['state']}")
+    else:
+        print(f"待发 {counts['pending']}，已发 {counts['sent']}，拒收 {counts['rejected']}，无法读取 {counts['unreadable']}"
+              + (f"；最近错误：{counts['last_error']}" if counts["last_error"] else ""))
+        for r in counts["rejected_items"]:
+            print(f"拒收 {r['receipt'] or r['uuid']}\t{r['category'] or r['kind']}\t{r['reason']}")
+        for r in counts["set_aside_items"]:
+            print(f"无法读取 {r['receipt'] or r['uuid']}\t{r['category'] or r['kind']}\t{r['reason']}")
+        for i in items:
+            print(f"{i['receipt'] or '-'}\t{i['kind']}\t{i['category'] or ''}\t{i['sync']}\t{i['state']}")
+    if args.clear_damage:
+        s.outbox.clear_damage()
+    elif counts["damage"]:
+        raise _fail(f"{counts['damage']}（看过后用 kiosk queue --clear-damage 清除此提示）")
     return 0
 
 

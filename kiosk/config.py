@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sync import codes
+
 
 class ConfigError(ValueError):
     pass
@@ -44,8 +46,8 @@ def _str(v: Any) -> str:
 
 
 def _post_code(v: Any) -> str:
-    if not isinstance(v, str) or not re.fullmatch(r"[A-Z]{1,4}[0-9]{0,3}", v):
-        raise ValueError("must be 1-4 capital letters and up to 3 digits, e.g. WJZ1")
+    if not codes.valid_post_code(v):
+        raise ValueError(f"must be {codes.POST_CODE_RULE}")
     return v
 
 

@@ -1,5 +1,5 @@
-"""Admin (long-press the top-left corner, then the PIN): queue, sync, rejected items, voice health,
-registering the kiosk, volume and speech rate, microphone and speaker test, exit.
+"""Admin (long-press the top-left corner, then the PIN): queue, sync, rejected and unreadable items, a damaged
+outbox, voice health, registering the kiosk, volume and speech rate, microphone and speaker test, exit.
 
 For the post's cadre, not the resident, but it keeps the same big sizes and at most six choices
 per panel; each panel is a sub-screen of this one. The PIN is asked again every time.
@@ -7,6 +7,7 @@ per panel; each panel is a sub-screen of this one. The PIN is asked again every 
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from kivy.app import App
@@ -101,15 +102,19 @@ class AdminScreen(KioskScreen):
         c = s.outbox.counts()
         lines = [app.t("admin.queue", **c),
                  app.t("admin.last_sync", when=(c["last_sync_at"] or "")[:16].replace("T", " ") or app.t("admin.never"))]
-        if c["last_error"]:
+        if c["last_error"] and c["last_error"] != c["damage"]:
             lines.append(app.t("admin.last_error", error=c["last_error"][:60]))
+        disk = shutil.disk_usage(s.config.data_dir)   # outbox, logs and the speech model live there
+        lines.append(app.t("admin.disk_free", gb=f"{disk.free / 2**30:.1f}", percent=round(100 * disk.free / disk.total)))
         self.status_text = "\n".join(lines)
-        rejected = s.outbox.rejected()
-        self.rejected_text = "\n".join(
-            app.t("admin.rejected_item", receipt=r["receipt"] or "", category=self._label(r["category"]),
-                  reason=r["reason"]) for r in rejected[:SHOWN_REJECTED])
-        if len(rejected) > SHOWN_REJECTED:
-            self.rejected_text += "\n" + app.t("admin.rejected_more", count=len(rejected) - SHOWN_REJECTED)
+        # in red: a damaged outbox (until cleared), rows that cannot be read, rows the server refused
+        shown = [c["damage"]] if c["damage"] else []
+        for key, rows in (("unreadable", s.outbox.set_aside()), ("rejected", s.outbox.rejected())):
+            shown += [app.t(f"admin.{key}_item", receipt=r["receipt"] or "", category=self._label(r["category"]),
+                            reason=r["reason"]) for r in rows[:SHOWN_REJECTED]]
+            if len(rows) > SHOWN_REJECTED:
+                shown.append(app.t(f"admin.{key}_more", count=len(rows) - SHOWN_REJECTED))
+        self.rejected_text = "\n".join(shown)
 
     def _label(self, category: str | None) -> str:
         catalog = App.get_running_app().services.catalog

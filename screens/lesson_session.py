@@ -13,6 +13,7 @@ import uuid
 from datetime import UTC, datetime
 
 from sync import protocol
+from sync.bundle import installed_dir
 from sync.lessons import Lesson, load_lessons
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,8 @@ class LessonService:
         self.services = services
         self.config = services.config
         self.dir = self.config.data_dir / "lessons"
-        self.lessons: dict[str, Lesson] = load_lessons(self.dir)
+        self.bundle_dir = installed_dir(self.config.data_dir, "lessons")   # from a USB update (kiosk update)
+        self.lessons: dict[str, Lesson] = load_lessons(self.dir, self.bundle_dir)
         self.current: Lesson | None = None
         self.session: dict | None = None     # {uuid, lesson_id, started_at}
         self.present: list[dict] = []        # learners in the class: {uuid, name, building, unit, room}
@@ -80,7 +82,7 @@ class LessonService:
                 log.info("lesson catalog not refreshed: %s", exc)
                 updated = []
             if updated:
-                self.lessons = load_lessons(self.dir)
+                self.lessons = load_lessons(self.dir, self.bundle_dir)
             if done:
                 done(updated)
         threading.Thread(target=run, name="lesson-catalog", daemon=True).start()

@@ -2,9 +2,11 @@
 
 Hold the big button and speak (release or a pause ends it; a short tap also works: recording then
 ends on silence). Listening runs in a background thread; the result comes back on the UI thread.
-A recognised request is always confirmed ("您是要代充燃气吗？") before anything happens; after two
-failures the screen offers the category buttons. Without a microphone or model it says so and
-offers the buttons straight away.
+A recognised request is always confirmed ("您是要代充燃气吗？") before anything happens, a near-tie is
+one question between two with a big button for each; after two failures the screen offers the category
+buttons. The dialogue itself is voice/dialogue.py (plain Python, tested without a window); this screen
+listens, shows its steps and acts on them. Without a microphone or model it says so and offers the
+buttons straight away.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.lang import Builder
-from kivy.properties import NumericProperty, StringProperty
+from kivy.properties import ListProperty, NumericProperty, StringProperty
 
 from screens.widgets import KioskScreen
 
@@ -33,34 +35,40 @@ log = logging.getLogger(__name__)
 
 class VoiceScreen(KioskScreen):
     texts = TEXTS   # the .kv reads its words from here
-    # ready, listening, confirm, retry, fallback, unavailable, loading
+    # ready, listening, confirm, ask, retry, fallback, unavailable, loading
     state = StringProperty("ready")
     headline = StringProperty("")
     detail = StringProperty("")
     failures = NumericProperty(0)
+    option_labels = ListProperty(["", ""])   # "ask": the two categories' labels and icons on two big buttons
+    option_icons = ListProperty(["", ""])
 
     ACTIONS = {   # state -> buttons shown, left to right
         "ready": ("talk",), "listening": ("talk",), "retry": ("talk",), "confirm": ("yes", "no", "talk"),
-        "fallback": ("talk", "choose"), "unavailable": ("choose",), "loading": ("choose",),
+        "ask": ("first", "second", "talk"), "fallback": ("talk", "choose"), "unavailable": ("choose",),
+        "loading": ("choose",),
     }
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         # strong references: kv ids are weak, and buttons leave the tree when a state does not need them
-        self._buttons = {k: self.ids[k].__self__ for k in ("yes", "no", "talk", "choose")}
+        self._buttons = {k: self.ids[k].__self__ for k in ("yes", "no", "talk", "choose", "first", "second")}
         self.on_state(self, self.state)
         self._matcher = None
+        self._dialogue = None
         self._stop: threading.Event | None = None
         self._pressed_at = 0.0
-        self._intent: str | None = None
-        self._text = ""
         self._poll = None
+        self._said = ""
 
     # -- life cycle --------------------------------------------------------
     def on_pre_enter(self, *_):
         self.failures = 0
-        self._intent, self._text = None, ""
         self._set_idle_state()
+        if self._dialogue is not None:
+            offer = self._dialogue.begin()   # a second request said last time is offered now
+            if offer is not None and self.state == "ready":
+                self._step(offer)
 
     def on_leave(self, *_):
         self._cancel()
@@ -69,6 +77,8 @@ class VoiceScreen(KioskScreen):
             self._poll = None
 
     def narration(self) -> str:
+        if self.state in ("confirm", "ask") and self._said:
+            return self._said
         return {"ready": TEXTS["ready"], "loading": TEXTS["loading"]}.get(self.state, self.detail)
 
     def _services(self):
@@ -108,19 +118,22 @@ class VoiceScreen(KioskScreen):
 
     # -- push to talk ------------------------------------------------------
     def press(self) -> None:
-        if self.state not in ("ready", "confirm", "retry", "fallback") or self._stop is not None:
+        if self.state not in ("ready", "confirm", "ask", "retry", "fallback") or self._stop is not None:
             return
         app = App.get_running_app()
         s = app.services
         s.speaker.stop()   # the resident talks over the kiosk: stop narrating and listen
         self._pressed_at = time.monotonic()
         self._stop = threading.Event()
-        asking = "confirm" if self.state == "confirm" else "request"
+        asking = self.state if self.state in ("confirm", "ask") else "request"
+        # the words an answer may have, read here on the UI thread while the dialogue is not moving
+        words = (tuple(self.dialogue().answer_words({c.id: list(c.phrases) for c in s.catalog.categories}))
+                 if asking != "request" else ())
         self._before = (self.state, self.headline, self.detail)
         self._show("listening", TEXTS["listening"], TEXTS["listening_hint"])
         v = s.config["voice"]
         threading.Thread(target=self._listen, name="voice-listen", daemon=True,
-                         args=(s.microphone, s.recognizer, self._stop, s.speaker, v, asking)).start()
+                         args=(s.microphone, s.recognizer, self._stop, s.speaker, v, asking, words)).start()
 
     def release(self) -> None:
         if self._stop is not None and time.monotonic() - self._pressed_at >= HOLD_S:
@@ -130,11 +143,11 @@ class VoiceScreen(KioskScreen):
         if self._stop is not None:
             self._stop.set()
 
-    def _listen(self, mic, rec, stop, speaker, v, asking) -> None:
+    def _listen(self, mic, rec, stop, speaker, v, asking, words) -> None:
         from voice.listen import Heard, listen
 
         try:
-            grammar = self._answer_grammar(rec) if asking == "confirm" else None
+            grammar = self._answer_grammar(rec, words) if words else None
             heard = listen(mic, rec, grammar=grammar, max_s=v["max_utterance_s"], end_silence_s=v["end_silence_s"],
                            stop=stop, speaking=lambda: speaker.speaking)
         except Exception as exc:  # noqa: BLE001 - a microphone that vanished mid-way: say so, keep the screen
@@ -142,20 +155,17 @@ class VoiceScreen(KioskScreen):
             heard = Heard("", "error", 0.0, 0.0)
         Clock.schedule_once(lambda _dt: self._heard(heard, asking, stop))
 
-    def _answer_grammar(self, rec):
-        """Answers to 您是要…吗 are few: 是/不是/回首页… or another request. A grammar of those words
-        makes a short 是 hard to mishear; only with a model that has [unk] for everything else."""
+    def _answer_grammar(self, rec, words: tuple[str, ...]):
+        """Answers to 您是要…吗 are few: 是/不是/回首页… or another request; to 'A, or B?' fewer still (a
+        two-answer grammar). A grammar of those words makes a short 是 hard to mishear; only with a model
+        that has [unk] for everything else."""
         if not hasattr(rec, "grammar") or not rec.ready:
             return None
         cached = getattr(self, "_grammar", None)
-        if cached is None or cached[0] is not rec:
-            from voice.intents import load_dialogue
-
-            words = [w for ws in load_dialogue()["dialogue"].values() for w in ws]
-            words += [p for c in self._services().catalog.categories for p in c.phrases]
-            g = rec.grammar(words)
-            self._grammar = cached = (rec, g if g.has_unk else None)
-        return cached[1]
+        if cached is None or cached[0] is not rec or cached[1] != words:
+            g = rec.grammar(list(words))
+            self._grammar = cached = (rec, words, g if g.has_unk else None)
+        return cached[2]
 
     # -- understanding -------------------------------------------------------
     def matcher(self):
@@ -165,70 +175,58 @@ class VoiceScreen(KioskScreen):
             self._matcher = IntentMatcher.from_catalog(self._services().catalog)
         return self._matcher
 
+    def dialogue(self):
+        if self._dialogue is None:
+            from voice.dialogue import Dialogue
+
+            labels = {c.id: c.label for c in self._services().catalog.categories}
+            self._dialogue = Dialogue(self.matcher(), labels, TEXTS)
+            # the idle reset forgets a second request still to offer: it must not reach the next resident
+            App.get_running_app().bind(on_reset=lambda *_: self._dialogue.forget())
+        return self._dialogue
+
     def _heard(self, heard, asking: str, stop) -> None:
         if stop is not self._stop:
             return          # left the screen or started again meanwhile
         self._stop = None
         if self.manager is None or self.manager.current != self.name:
             return
-        app = App.get_running_app()
-        text = heard.text
-        log.info("heard %r (%s, %.1f s)", text, heard.reason, heard.speech_s)
+        log.info("heard %r (%s, %.1f s)", heard.text, heard.reason, heard.speech_s)
         self._show(*self._before)   # back to what was on screen while listening; the answer decides what next
-        if asking == "confirm" and text:
-            answer = self.matcher().match_dialogue(text)
-            if answer == "yes":
-                return self.confirm()
-            if answer == "no":
-                return self.reject()
-            if answer == "home":
-                return app.home()
-            if answer == "repeat":
-                return app.say(TEXTS["confirm_say"].format(label=self._label()))
-        match = self.matcher().match(text) if text else None
-        if match is not None and match.intent:
-            self._intent, self._text = match.intent, text
-            label = self._label()
-            self._show("confirm", TEXTS["confirm"].format(label=label), TEXTS["heard"].format(text=text))
-            app.say(TEXTS["confirm_say"].format(label=label))
-            return
-        if asking == "request" and text:
-            # no request, but a way around the kiosk: 回首页 / 查进度 / 我要求助 said instead of tapped
-            where = self.matcher().match_dialogue(text)
-            if where == "home":
-                return app.home()
-            if where in ("status", "help"):
-                return app.choose(where)
-        if asking == "confirm" and self._intent:
-            # neither yes nor no nor another request: ask the same question again
-            return app.say(TEXTS["confirm_say"].format(label=self._label()))
-        self._failed("no_speech" if heard.reason in ("no_speech", "error") else "retry")
+        self._step(self.dialogue().heard(heard.text, silent=heard.reason in ("no_speech", "error")))
 
-    def _label(self) -> str:
-        return self._services().catalog.get(self._intent).label if self._intent else ""
-
-    def _failed(self, why: str) -> None:
-        self.failures += 1
-        self._intent = None
+    def _step(self, step) -> None:
+        """Show and say one step of the dialogue, or do what it asks."""
         app = App.get_running_app()
-        if self.failures >= 2:
-            self._show("fallback", TEXTS["fallback_short"], TEXTS["fallback"])
-        else:
-            self._show("retry", TEXTS["retry_short"], TEXTS[why])
-        app.say(self.detail)
+        self.failures = self.dialogue().failures
+        if step is None:
+            return
+        if step.start:
+            return app.start_request(step.start, channel="voice", transcript=step.transcript)
+        if step.go == "home":
+            return app.home()
+        if step.go:
+            return app.choose(step.go)
+        if step.options:
+            cats = [self._services().catalog.get(c) for c in step.options]
+            self.option_labels, self.option_icons = [c.label for c in cats], [c.icon for c in cats]
+        self._said = step.say
+        self._show(step.state, step.headline, step.detail)
+        app.say(step.say)
 
     # -- answers -------------------------------------------------------------
     def confirm(self) -> None:
-        if self.state != "confirm" or not self._intent:
-            return
-        app = App.get_running_app()
-        intent, text = self._intent, self._text
-        self._intent = None
-        app.start_request(intent, channel="voice", transcript=text)
+        if self.state == "confirm":
+            self._step(self.dialogue().yes())
 
     def reject(self) -> None:
         if self.state == "confirm":
-            self._failed("retry")
+            self._step(self.dialogue().no())
+
+    def pick(self, index: int) -> None:
+        d = self.dialogue()
+        if self.state == "ask" and index < len(d.options):
+            self._step(d.pick(d.options[index]))
 
     def choose_by_touch(self) -> None:
         App.get_running_app().go("categories")

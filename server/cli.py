@@ -15,6 +15,7 @@ import sys
 COMMAND_MODULES = (
     "server.cli",   # the commands below
     "server.workbench.cli",   # add-volunteer, purge, export
+    "server.ops.cli",   # backup, restore, check, bundle, bundle-key
 )
 
 
@@ -41,10 +42,36 @@ def cmd_serve(args) -> int:
     from waitress import serve
 
     from server.wsgi import application
+    from sync import protocol
+    _room_for_connections(args.connection_limit)
     logging.getLogger(__name__).info("community server on http://%s:%s/", args.host, args.port)
+    # Behind nginx or Caddy (scripts/install-server, docs/security.md): the scheme comes from the proxy's
+    # X-Forwarded-Proto; the client's address is read from X-Forwarded-For by audit.client_ip, for the same
+    # COMMUNITY_TRUSTED_PROXIES only, so throttles and the audit log work the same in and out of waitress.
+    proxies = [a.strip() for a in os.environ.get("COMMUNITY_TRUSTED_PROXIES", "").split(",") if a.strip()]
+    behind = {"trusted_proxy": proxies[0], "trusted_proxy_headers": "x-forwarded-proto",
+              "clear_untrusted_proxy_headers": False} if proxies else {}
+    # Slow clients (issue 11.8). Waitress reads each request completely before a worker thread sees it, so a
+    # trickled body holds a connection, not a thread; what ran out was the connection limit (default 100),
+    # after which nobody, kiosks included, was accepted. So: room for many connections (poll(), not select(),
+    # which stops at 1024 descriptors), idle ones closed after channel_timeout, and no body larger than the
+    # protocol's limit (plus headroom so the API's own JSON 413 answers a body just over it). A production
+    # server goes behind nginx or Caddy, which also time out slow senders (docs/security.md).
     serve(application, host=args.host, port=args.port, threads=args.threads, ident="community-server",
-          channel_timeout=60, max_request_body_size=4 * 1024 * 1024)
+          connection_limit=args.connection_limit, asyncore_use_poll=True, channel_timeout=args.channel_timeout,
+          cleanup_interval=min(30, args.channel_timeout), max_request_body_size=protocol.MAX_BODY_BYTES + 65536,
+          **behind)
     return 0
+
+
+def _room_for_connections(n: int) -> None:
+    """Each connection is a file descriptor; systemd's default soft limit (1024) is below --connection-limit."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = n + 256
+    if soft != resource.RLIM_INFINITY and soft < want:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want if hard == resource.RLIM_INFINITY else min(want, hard), hard))
 
 
 def _post(code: str):
@@ -59,11 +86,20 @@ def _post(code: str):
 def cmd_add_post(args) -> int:
     setup_django()
     from server.core.models import Post
+    from sync import codes
 
-    post, created = Post.objects.get_or_create(code=args.code, defaults={"name": args.name, "address": args.address or ""})
-    if not created and (post.name != args.name):
-        post.name = args.name
-        post.save(update_fields=["name"])
+    if not codes.valid_post_code(args.code):   # the kiosk's own rule: otherwise it could never send here
+        raise CommandError(f"post code {args.code!r} must be {codes.POST_CODE_RULE}")
+    post = Post.objects.filter(code=args.code).first()
+    created = post is None
+    if created:
+        post = Post.objects.create(code=args.code, name=args.name, address=args.address or "")
+    elif (post.name, post.address) != (args.name, args.address or post.address):
+        if not args.rename:
+            raise CommandError(f"post {post.code} already exists as {post.name!r}; "
+                               f"add --rename to change its name or address")
+        post.name, post.address = args.name, args.address or post.address
+        post.save(update_fields=["name", "address"])
     _print(args, {"code": post.code, "name": post.name, "created": created},
            f"{'已创建' if created else '已存在'}阵地 {post.code} {post.name}")
     return 0
@@ -74,29 +110,68 @@ def cmd_add_kiosk(args) -> int:
     from server.core.models import Kiosk
 
     post = _post(args.post)
-    kiosk, token = Kiosk.issue(post, args.name or f"{post.code}-{post.kiosks.count() + 1}")
-    _print(args, {"token": token, "kiosk": kiosk.name, "post": post.code},
-           f"终端 {kiosk.name} 已登记。令牌只显示这一次，请填入终端配置 [server] token：\n{token}")
+    name = args.name
+    if name is None:
+        n = post.kiosks.count() + 1
+        while post.kiosks.filter(name=f"{post.code}-{n}").exists():
+            n += 1
+        name = f"{post.code}-{n}"
+    elif post.kiosks.filter(name=name).exists():
+        raise CommandError(f"post {post.code} already has a kiosk named {name!r}; choose another --name")
+    kiosk, token = Kiosk.issue(post, name)
+    _print(args, {"token": token, "kiosk": kiosk.name, "id": kiosk.pk, "post": post.code},
+           f"终端 {kiosk.name}（编号 {kiosk.pk}）已登记。令牌只显示这一次，请填入终端配置 [server] token：\n{token}")
     return 0
+
+
+def _kiosk(args):
+    """The one kiosk named by --id, or by --name (with --post when two posts use the name)."""
+    from server.core.models import Kiosk
+
+    if args.id is not None:
+        kiosk = Kiosk.objects.select_related("post").filter(pk=args.id).first()
+        if kiosk is None:
+            raise CommandError(f"no kiosk with id {args.id} (see: community-server kiosks)")
+        return kiosk
+    if not args.name:
+        raise CommandError("give --name NAME (and --post CODE) or --id N")
+    qs = Kiosk.objects.select_related("post").filter(name=args.name)
+    if args.post:
+        qs = qs.filter(post=_post(args.post))
+    found = list(qs[:2])
+    if not found:
+        raise CommandError(f"no kiosk named {args.name!r}" + (f" in post {args.post}" if args.post else "")
+                           + " (see: community-server kiosks)")
+    if len(found) > 1:
+        raise CommandError(f"posts {found[0].post.code} and {found[1].post.code} both have a kiosk named "
+                           f"{args.name!r}; add --post CODE or use --id")
+    return found[0]
 
 
 def cmd_revoke_kiosk(args) -> int:
     setup_django()
-    from django.utils import timezone
+    from server.workbench import kiosks
 
-    from server.core.models import Kiosk
+    kiosk = _kiosk(args)
+    kiosks.revoke(kiosk, None, via="命令行")
+    _print(args, {"kiosk": kiosk.name, "id": kiosk.pk, "post": kiosk.post.code,
+                  "revoked_at": kiosk.revoked_at.isoformat(), "queue_length": kiosk.queue_length},
+           f"终端 {kiosk.name} 的令牌已吊销；它的请求保留，要再用请重新 add-kiosk。"
+           + kiosks.held_sentence(kiosk))
+    return 0
 
-    found = list(Kiosk.objects.select_related("post").filter(name=args.name)[:2])
-    if not found:
-        raise CommandError(f"no kiosk named {args.name!r} (see: community-server kiosks)")
-    if len(found) > 1:
-        raise CommandError(f"several kiosks are named {args.name!r}; rename one in the admin first")
-    kiosk = found[0]
-    if kiosk.revoked_at is None:
-        kiosk.revoked_at = timezone.now()
-        kiosk.save(update_fields=["revoked_at"])
-    _print(args, {"kiosk": kiosk.name, "post": kiosk.post.code, "revoked_at": kiosk.revoked_at.isoformat()},
-           f"终端 {kiosk.name} 的令牌已吊销；它的请求保留，要再用请重新 add-kiosk")
+
+def cmd_rename_kiosk(args) -> int:
+    setup_django()
+    from server.workbench import kiosks
+
+    kiosk = _kiosk(args)
+    old = kiosk.name
+    problem = kiosks.rename(kiosk, args.to, None, via="命令行")
+    if problem:
+        raise CommandError(problem)
+    _print(args, {"kiosk": kiosk.name, "id": kiosk.pk, "post": kiosk.post.code, "was": old},
+           f"终端 {old} 已改名为 {kiosk.name}")
     return 0
 
 
@@ -104,7 +179,7 @@ def cmd_kiosks(args) -> int:
     setup_django()
     from server.core.models import Kiosk
 
-    rows = [{"kiosk": k.name, "post": k.post.code, "revoked": k.revoked,
+    rows = [{"kiosk": k.name, "id": k.pk, "post": k.post.code, "revoked": k.revoked,
              "last_seen": k.last_seen.isoformat() if k.last_seen else None, "version": k.version,
              "queue_length": k.queue_length, "oldest_queued_s": k.oldest_queued_s,
              "voice_health": k.voice_health, "printer_health": k.printer_health}
@@ -113,7 +188,7 @@ def cmd_kiosks(args) -> int:
         print(json.dumps(rows, ensure_ascii=False))
     else:
         for r in rows:
-            print(f"{r['kiosk']}\t{r['post']}\t{'已吊销' if r['revoked'] else '有效'}\t最近联系 {r['last_seen'] or '从未'}"
+            print(f"{r['id']}\t{r['kiosk']}\t{r['post']}\t{'已吊销' if r['revoked'] else '有效'}\t最近联系 {r['last_seen'] or '从未'}"
                   f"\t待发 {r['queue_length']}")
     return 0
 
@@ -121,17 +196,36 @@ def cmd_kiosks(args) -> int:
 def cmd_add_user(args) -> int:
     setup_django()
     from django.contrib.auth.models import User
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
 
+    from server.workbench.audit import record
+
+    posts = [_post(code) for code in args.post or []]
+    user = User.objects.filter(username=args.username).first()
+    created = user is None
+    if created:
+        user = User(username=args.username)
     password = args.password or secrets.token_urlsafe(9)
-    user, created = User.objects.get_or_create(username=args.username)
-    user.set_password(password)
-    user.first_name = args.name or user.first_name
-    user.is_superuser = user.is_staff = bool(args.admin)
-    user.save()
-    for code in args.post or []:
-        _post(code).cadres.add(user)
-    _print(args, {"username": user.username, "password": password, "created": created},
-           f"用户 {user.username} {'已创建' if created else '已更新'}，密码：{password}")
+    try:
+        validate_password(password, user)      # the web's password rule
+    except ValidationError as exc:
+        raise CommandError("password refused: " + " ".join(exc.messages)) from None
+    with transaction.atomic():
+        user.set_password(password)
+        user.first_name = args.name or user.first_name
+        user.is_superuser = user.is_staff = bool(args.admin)
+        user.save()
+        for post in posts:
+            post.cadres.add(user)
+        record(None, "credential", None, f"命令行 add-user {'创建' if created else '重设密码'} {user.username}")
+    # Only a generated password is printed (once); one the operator typed is never echoed.
+    data = {"username": user.username, "created": created}
+    if not args.password:
+        data["password"] = password
+    _print(args, data, f"用户 {user.username} {'已创建' if created else '已更新'}"
+           + (f"，密码（只显示这一次）：{password}" if not args.password else "，密码已设置"))
     return 0
 
 
@@ -215,12 +309,18 @@ def register(sub) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8700)
     p.add_argument("--threads", type=int, default=8)
+    p.add_argument("--connection-limit", type=int, default=1000,
+                   help="open connections at once, slow ones included (default 1000; keep below `ulimit -n`)")
+    p.add_argument("--channel-timeout", type=int, default=30,
+                   help="seconds a connection may stay silent before it is closed (default 30)")
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("add-post", help="create a post (idempotent)")
-    p.add_argument("--code", required=True, help="post code, e.g. WJZ1 (receipt codes start with it)")
+    p = sub.add_parser("add-post", help="create a post (idempotent; --rename to change an existing one)")
+    p.add_argument("--code", required=True, help="post code: 1-4 capital letters and up to 3 digits, e.g. WJZ1 "
+                                                 "(receipt codes start with it)")
     p.add_argument("--name", required=True)
     p.add_argument("--address")
+    p.add_argument("--rename", action="store_true", help="change the name/address of an existing post")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_add_post)
 
@@ -230,20 +330,26 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true", help='print {"token": ..., "kiosk": ..., "post": ...}')
     p.set_defaults(func=cmd_add_kiosk)
 
-    p = sub.add_parser("revoke-kiosk", help="revoke a kiosk's token (its requests stay)")
-    p.add_argument("--name", required=True, help="kiosk name as printed by add-kiosk / kiosks")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_revoke_kiosk)
+    for name, func, text in (("revoke-kiosk", cmd_revoke_kiosk, "revoke a kiosk's token (its requests stay)"),
+                             ("rename-kiosk", cmd_rename_kiosk, "rename a kiosk (names are unique per post)")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("--name", help="kiosk name as printed by add-kiosk / kiosks")
+        p.add_argument("--post", metavar="CODE", help="the kiosk's post, when two posts use the name")
+        p.add_argument("--id", type=int, help="kiosk id as printed by add-kiosk / kiosks")
+        if name == "rename-kiosk":
+            p.add_argument("--to", required=True, metavar="NEW_NAME")
+        p.add_argument("--json", action="store_true")
+        p.set_defaults(func=func)
 
     p = sub.add_parser("kiosks", help="list kiosks with their last heartbeat",
-                       description="--json prints an array of {kiosk, post, revoked, last_seen, version, queue_length, "
+                       description="--json prints an array of {kiosk, id, post, revoked, last_seen, version, queue_length, "
                                    "oldest_queued_s, voice_health, printer_health}")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_kiosks)
 
     p = sub.add_parser("add-user", help="create or update a cadre account")
     p.add_argument("--username", required=True)
-    p.add_argument("--password", help="default: a random one, printed")
+    p.add_argument("--password", help="default: a random one, printed once (a given one is never printed)")
     p.add_argument("--name", help="full name shown on the pages")
     p.add_argument("--post", action="append", metavar="CODE", help="a post this cadre serves (repeatable)")
     p.add_argument("--admin", action="store_true", help="community admin: all posts")

@@ -124,10 +124,21 @@ SESSION_COOKIE_AGE = 12 * 3600
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
+def _one_warning_line(record) -> bool:
+    """A request with a Host header not in ALLOWED_HOSTS (a scanner on the LAN, a mistyped address) is a
+    warning worth one line, not an ERROR with a traceback (issue 11.7)."""
+    import logging
+
+    record.levelno, record.levelname, record.exc_info, record.exc_text = logging.WARNING, "WARNING", None, None
+    return True
+
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "filters": {"one_warning_line": {"()": lambda: _one_warning_line}},
+    "loggers": {"django.security.DisallowedHost": {"filters": ["one_warning_line"]}},
     "handlers": {
         "stderr": {"class": "logging.StreamHandler", "formatter": "plain"},
         "file": {"class": "logging.handlers.RotatingFileHandler", "formatter": "plain",

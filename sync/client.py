@@ -178,17 +178,15 @@ class SyncClient(ApiClient):
         """Tell the server about outbox rows that could not be read (sync/outbox.py sets them aside), so a
         cadre sees each receipt code in the post's inbox. Returns how many the server took. A report the
         server rejects stays unreported and is logged: it is the only trace of a resident's request."""
-        listed = getattr(self.outbox, "set_aside", None)   # TODO(lead): call directly once the outbox has it
-        if listed is None:
-            return 0
-        items, unreadable = [], []
-        for row in listed():
-            if not row.get("reported"):
-                item = protocol.set_aside_report(row)
-                (items.append(item) if item else unreadable.append(row.get("uuid")))
-        if unreadable:   # not even a uuid to report by: the admin screen and the log are all there is
-            log.error("set-aside rows without a readable uuid, not reported: %r", unreadable)
-            self.outbox.mark_set_aside_reported(unreadable)
+        items, skip = [], []
+        for row in self.outbox.set_aside():
+            if row.get("reported"):
+                continue
+            item = protocol.set_aside_report(row) if row.get("kind") in (None, "", "request") else None
+            (items.append(item) if item else skip.append(row.get("uuid")))
+        if skip:   # lesson progress has no resident to call back; a row without a readable uuid has nothing
+            log.error("set-aside rows not reported (not a request, or no readable uuid): %r", skip)
+            self.outbox.mark_set_aside_reported(skip)
         done = 0
         while items:
             batch, encoded = self._fit(items[:protocol.MAX_BATCH_ITEMS])

@@ -4,10 +4,16 @@ An item is committed (fsync'd) before enqueue returns, so a receipt on screen al
 Only the server's explicit per-item acknowledgement moves an item from `pending` to `sent`; then its
 personal data is purged and only receipt, category and state stay, to answer "how is my request going?".
 Safe to use from the UI thread, the sync worker thread and `kiosk` commands in other processes at once.
+
+Faults it survives: a row it cannot read is set aside (sync='unreadable') instead of blocking the queue;
+a damaged file is kept aside and its rows salvaged page by page (sync/salvage.py); codes given out are
+also in an fsync'd journal (sync/journal.py), so a lost file still lists them; a reserve file
+(sync/reserve.py) keeps room on a full disk for acknowledgements and purges.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -18,35 +24,15 @@ import time
 import uuid as uuidlib
 from pathlib import Path
 
-from sync import protocol
+from sync import protocol, salvage
+from sync.journal import ReceiptJournal
+from sync.outbox_schema import migrate
+from sync.reserve import RESERVE_BYTES, DiskReserve
 
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF_S = 15 * 60
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS items (
-    uuid TEXT PRIMARY KEY,
-    kind TEXT NOT NULL,
-    receipt TEXT UNIQUE,            -- current code (the server may renumber a clash)
-    issued_receipt TEXT,            -- the code the resident was given; status questions find it too
-    category TEXT,
-    payload TEXT,                   -- JSON as sent; NULL once acknowledged (personal data purged)
-    created_at TEXT NOT NULL,       -- kiosk-local ISO time
-    created_ts REAL NOT NULL,
-    sync TEXT NOT NULL DEFAULT 'pending',   -- pending | sent | rejected
-    state TEXT NOT NULL DEFAULT 'queued',   -- the request's life as last heard from the server
-    public_note TEXT NOT NULL DEFAULT '',
-    updated_at TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    next_attempt REAL NOT NULL DEFAULT 0,
-    last_error TEXT NOT NULL DEFAULT '',
-    reason TEXT NOT NULL DEFAULT ''         -- the server's words when rejected
-);
-CREATE INDEX IF NOT EXISTS items_issued ON items(issued_receipt);
-CREATE INDEX IF NOT EXISTS items_due ON items(sync, next_attempt);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-"""
 
 
 class OutboxError(RuntimeError):
@@ -61,115 +47,173 @@ def _now_iso() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S%z")
 
 
+UNREADABLE = "unreadable"
+WHY = {"encoding": "文字编码无效", "cut": "内容不完整", "shape": "内容格式不对", "lost": "文件损坏，内容已丢失"}
+
+
+def _unreadable_reason(why: str) -> str:
+    return f"登记内容损坏（{WHY[why]}），无法发送：请驻守干部按回执号联系居民"
+
+
+def _text(raw: bytes) -> str:
+    """Whatever of a damaged text value can still be read."""
+    return raw.decode("utf-8", "replace")
+
+
 class Outbox:
-    def __init__(self, path: str | Path, post_code: str = "WJZ1"):
+    def __init__(self, path: str | Path, post_code: str = "WJZ1", *, reserve_bytes: int = RESERVE_BYTES):
         self.path = Path(path)
         self.post_code = post_code
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self.recovered_from: Path | None = None
+        self.journal = ReceiptJournal(self.path.with_name(self.path.stem + ".receipts"))
+        self.reserve = DiskReserve(self.path.with_name(self.path.stem + ".reserve"), reserve_bytes)
         try:
+            lost = self._lost()
+            if lost:
+                raise sqlite3.DatabaseError(lost)
             self._db = self._open()
         except sqlite3.DatabaseError as exc:
             if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
                 raise
             self._db = self._recover(exc)
+        self.reserve.ensure()
 
     # -- opening and recovery --------------------------------------------------
+    def _lost(self) -> str:
+        """An empty or missing file where the journal says codes were given out: the outbox was lost,
+        not new. SQLite would silently start an empty database in it."""
+        size = self.path.stat().st_size if self.path.exists() else None
+        if not size and self.journal.has_entries():
+            return "file is missing" if size is None else "file is empty (0 bytes)"
+        return ""
+
     def _open(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
         try:
             db.row_factory = sqlite3.Row
+            db.text_factory = _text   # a damaged text value must not make a whole listing fail
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=FULL")
             db.execute("PRAGMA secure_delete=ON")   # purged personal data is overwritten, not just unlinked
             ok = db.execute("PRAGMA quick_check").fetchone()[0]
             if ok != "ok":
                 raise sqlite3.DatabaseError(f"quick_check: {ok}")
-            db.executescript(SCHEMA)
+            migrate(db)
         except BaseException:
             db.close()
             raise
         return db
 
     def _recover(self, exc: Exception) -> sqlite3.Connection:
-        """Keep the damaged file for the installer, start a fresh one, copy over every row still readable."""
+        """Keep the damaged file for the installer, start a fresh one, copy over every row still readable,
+        list the codes the journal knows and the file lost; the error stays on show until cleared."""
         aside = self.path.with_name(f"{self.path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
         log.error("outbox %s is damaged (%s); kept as %s, starting a new one", self.path, exc, aside)
+        kept = False
         for suffix in ("", "-wal", "-shm"):
             p = Path(str(self.path) + suffix)
             if p.exists():
                 os.replace(p, Path(str(aside) + suffix))
+                kept = kept or suffix == ""
         db = self._open()
         saved = self._salvage(aside, db)
-        self.recovered_from = aside
-        self._set_meta(db, "last_error", f"发送队列文件损坏，已另存为 {aside.name}，找回 {saved} 条")
+        lost = self._list_lost(db)
+        self.recovered_from = aside if kept else None
+        what = {"file is missing": "文件不见了", "file is empty (0 bytes)": "文件是空的"}.get(str(exc), "无法打开")
+        msg = f"发送队列文件损坏（{what}）" + (f"，已另存为 {aside.name}" if kept else "") + f"，找回 {saved} 条"
+        if lost:
+            msg += f"；另有 {lost} 条已给出回执号但内容丢失，已列出，请驻守干部联系居民"
+        self._set_meta(db, "last_error", msg)
+        self._set_meta(db, "damage", msg)
+        log.error("outbox recovery: %s", msg)
         return db
 
     @staticmethod
     def _salvage(aside: Path, db: sqlite3.Connection) -> int:
-        """Copy every row still readable, one rowid at a time so a damaged page costs only its own rows."""
-        cols = ", ".join(r[1] for r in db.execute("PRAGMA table_info(items)"))
-        insert = f"INSERT OR IGNORE INTO items ({cols}) VALUES ({', '.join('?' * len(cols.split(', ')))})"
-        saved = misses = rowid = 0
-        try:
-            old = sqlite3.connect(f"file:{aside}?mode=ro", uri=True)
-            old.execute("SELECT 1 FROM items LIMIT 0")
-        except sqlite3.DatabaseError as exc:
-            log.error("outbox recovery: nothing readable (%s)", exc)
-            return 0
-        for meta in ("cursor",):   # the updates cursor, so status changes are not fetched from zero
-            try:
-                row = old.execute("SELECT value FROM meta WHERE key=?", (meta,)).fetchone()
-                if row:
-                    Outbox._set_meta(db, meta, row[0])
-            except sqlite3.DatabaseError:
-                pass
+        """Copy every row still on an intact page of the old file (and its WAL). -> rows saved."""
+        cols = [r[1] for r in db.execute("PRAGMA table_info(items)")]
+        rows, cursor = salvage.items(aside, cols)
         db.execute("BEGIN")
-        while misses < 5000:   # rowids are dense; stop well past the last one found
-            rowid += 1
-            try:
-                row = old.execute(f"SELECT {cols} FROM items WHERE rowid=?", (rowid,)).fetchone()
-            except sqlite3.DatabaseError:
-                row = None
-            if row is None:
-                misses += 1
-                continue
-            misses = 0
-            db.execute(insert, tuple(row))
-            saved += 1
+        saved = 0
+        for row in rows:
+            for k, v in row.items():   # text back to text; a payload that is not UTF-8 stays bytes (set aside later)
+                if isinstance(v, bytes):
+                    try:
+                        row[k] = v.decode("utf-8")
+                    except UnicodeDecodeError:
+                        row[k] = v if k == "payload" else v.decode("utf-8", "replace")
+            names = ", ".join(row)
+            cur = db.execute(f"INSERT OR IGNORE INTO items ({names}) VALUES ({', '.join('?' * len(row))})",
+                             tuple(row.values()))
+            if not cur.rowcount:   # its code is held by a row already saved: keep the item, find it by issued code
+                cur = db.execute(f"INSERT OR IGNORE INTO items ({names}) VALUES ({', '.join('?' * len(row))})",
+                                 tuple(None if k == "receipt" else v for k, v in row.items()))
+            saved += cur.rowcount
+        if cursor is not None:   # the updates cursor, so status changes are not fetched from zero
+            Outbox._set_meta(db, "cursor", str(cursor))
         db.execute("COMMIT")
-        old.close()
-        log.error("outbox recovery: %d rows saved", saved)
         return saved
+
+    def _list_lost(self, db: sqlite3.Connection) -> int:
+        """Codes the journal says were given out and never confirmed, with no row left: set aside as lost."""
+        now, n = _now_iso(), 0
+        db.execute("BEGIN")
+        for e in self.journal.unconfirmed():
+            if db.execute("SELECT 1 FROM items WHERE uuid=?", (e["uuid"],)).fetchone():
+                continue
+            taken = db.execute("SELECT 1 FROM items WHERE receipt=?", (e["receipt"],)).fetchone()
+            n += db.execute(
+                "INSERT OR IGNORE INTO items (uuid, kind, receipt, issued_receipt, category, created_at, created_ts, "
+                "sync, updated_at, reason, last_error, set_aside_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (e["uuid"], e.get("kind") or "request", None if taken else e["receipt"], e["receipt"],
+                 e.get("category"), e.get("at") or now, time.time(), UNREADABLE, now, _unreadable_reason("lost"),
+                 _unreadable_reason("lost"), now)).rowcount
+        db.execute("COMMIT")
+        return n
+
+    def clear_damage(self) -> None:
+        """The installer has seen the damage notice (the old file stays where it was kept)."""
+        self._write(lambda db: db.execute("DELETE FROM meta WHERE key='damage'"))
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
 
     # -- writing -----------------------------------------------------------------
-    def _write(self, fn):
-        """Run fn(db) in one IMMEDIATE transaction; a full disk becomes OutboxFull."""
+    def _write(self, fn, *, critical: bool = True):
+        """Run fn(db) in one IMMEDIATE transaction; a full disk becomes OutboxFull. Every write but a new
+        item is critical: on a full disk it frees the reserve and tries once more, so acknowledgements,
+        purges and set-asides always land."""
         with self._lock:
             try:
-                self._db.execute("BEGIN IMMEDIATE")
-                try:
-                    out = fn(self._db)
-                    self._db.execute("COMMIT")
-                    return out
-                except BaseException:
-                    if self._db.in_transaction:
-                        self._db.execute("ROLLBACK")
+                return self._transaction(fn)
+            except OutboxFull:
+                if not critical or not self.reserve.release():
                     raise
-            except sqlite3.OperationalError as exc:
-                if "full" in str(exc):
-                    raise OutboxFull(str(exc)) from exc
-                raise OutboxError(str(exc)) from exc
-            except sqlite3.DatabaseError as exc:   # damaged under us: the next start moves the file aside
-                if not isinstance(exc, sqlite3.IntegrityError):
-                    log.error("outbox write failed: %s", exc)
-                    raise OutboxError(str(exc)) from exc
+                return self._transaction(fn)
+
+    def _transaction(self, fn):
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                out = fn(self._db)
+                self._db.execute("COMMIT")
+                return out
+            except BaseException:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
                 raise
+        except sqlite3.OperationalError as exc:
+            if "full" in str(exc):
+                raise OutboxFull(str(exc)) from exc
+            raise OutboxError(str(exc)) from exc
+        except sqlite3.DatabaseError as exc:   # damaged under us: the next start moves the file aside
+            if not isinstance(exc, sqlite3.IntegrityError):
+                log.error("outbox write failed: %s", exc)
+                raise OutboxError(str(exc)) from exc
+            raise
 
     def _pick_receipt(self, db, post_code: str) -> str:
         used = lambda code: db.execute(  # noqa: E731
@@ -197,14 +241,21 @@ class Outbox:
     def add_request(self, fields: dict) -> tuple[str, str]:
         """Queue a request (fields as in protocol.REQUEST_FIELDS, without uuid/receipt). -> (uuid, receipt)."""
         uid = str(uuidlib.uuid4())
+        if not self.reserve.ensure():   # the last room on the disk is kept for acknowledgements
+            raise OutboxFull("disk full: no room for the outbox reserve")
 
         def insert(db):
             code = self._pick_receipt(db, self.post_code)
             item = {**fields, "uuid": uid, "receipt": code}
             self._insert(db, uid, "request", code, fields["category"], item)
+            try:   # in the journal before the commit: the journal lists every code that may have been given
+                self.journal.issued(uuid=uid, receipt=code, kind="request", category=fields["category"],
+                                    at=_now_iso())
+            except OSError as exc:
+                raise (OutboxFull if exc.errno == errno.ENOSPC else OutboxError)(f"receipt journal: {exc}") from exc
             return code
 
-        return uid, self._write(insert)
+        return uid, self._write(insert, critical=False)
 
     def enqueue(self, kind: str, payload: dict) -> str:
         """Queue a generic item (e.g. "lesson_progress"); the payload goes to the server as it is."""
@@ -213,7 +264,9 @@ class Outbox:
         if kind == "request":
             return self.add_request({k: v for k, v in payload.items() if k not in ("uuid", "receipt")})[0]
         uid = str(uuidlib.uuid4())
-        self._write(lambda db: self._insert(db, uid, kind, None, None, {**payload, "uuid": uid}))
+        if not self.reserve.ensure():
+            raise OutboxFull("disk full: no room for the outbox reserve")
+        self._write(lambda db: self._insert(db, uid, kind, None, None, {**payload, "uuid": uid}), critical=False)
         return uid
 
     @staticmethod
@@ -227,13 +280,66 @@ class Outbox:
     # -- what the sync client needs ---------------------------------------------
     def due(self, limit: int, *, now: float | None = None, force: bool = False) -> list[dict]:
         """Pending items whose next attempt is due, oldest first. A next attempt far in the future means
-        the clock jumped back: it is due now rather than in a week."""
+        the clock jumped back: it is due now rather than in a week. A row that cannot be read is set
+        aside on the way (sync='unreadable') and never blocks the others."""
         now = time.time() if now is None else now
+        while True:
+            with self._lock:
+                rows = self._db.execute(
+                    "SELECT rowid, CAST(uuid AS BLOB), CAST(payload AS BLOB) FROM items WHERE sync='pending' "
+                    "AND (? OR next_attempt <= ? OR next_attempt > ?) ORDER BY rowid LIMIT ?",
+                    (force, now, now + MAX_BACKOFF_S + 60, limit)).fetchall()
+            items, bad = [], []
+            for rowid, uid, payload in rows:
+                item, why = self._parse(uid, payload)
+                if why:
+                    bad.append((rowid, why))
+                else:
+                    items.append(item)
+            if not bad:
+                return items
+            self._set_aside(bad)
+
+    @staticmethod
+    def _parse(uid: bytes | None, payload: bytes | None) -> tuple[dict | None, str]:
+        """-> (the item, "") or (None, why it cannot be sent)."""
+        try:
+            text = (payload or b"").decode("utf-8")
+        except UnicodeDecodeError:
+            return None, "encoding"
+        try:
+            item = json.loads(text)
+        except ValueError:
+            return None, "cut"
+        if not isinstance(item, dict) or item.get("uuid") != (uid or b"").decode("utf-8", "replace"):
+            return None, "shape"
+        return item, ""
+
+    def _set_aside(self, bad: list[tuple[int, str]]) -> None:
+        now = _now_iso()
+
+        def apply(db):
+            for rowid, why in bad:
+                reason = _unreadable_reason(why)
+                db.execute("UPDATE items SET sync=?, reason=?, last_error=?, set_aside_at=?, reported=0, updated_at=? "
+                           "WHERE rowid=? AND sync='pending'", (UNREADABLE, reason, reason, now, now, rowid))
+                log.error("outbox row %d set aside: %s", rowid, WHY[why])
+
+        self._write(apply)
+
+    def set_aside(self) -> list[dict]:
+        """Rows set aside because they cannot be read (or were lost with a damaged file), oldest first:
+        uuid, receipt, category, kind, reason (Chinese), set_aside_at (ISO 8601), reported."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT uuid, payload FROM items WHERE sync='pending' AND (? OR next_attempt <= ? OR next_attempt > ?) "
-                "ORDER BY rowid LIMIT ?", (force, now, now + MAX_BACKOFF_S + 60, limit)).fetchall()
-        return [json.loads(r["payload"]) for r in rows]
+                "SELECT uuid, COALESCE(issued_receipt, receipt) AS receipt, category, kind, reason, set_aside_at, "
+                "reported FROM items WHERE sync=? ORDER BY rowid", (UNREADABLE,)).fetchall()
+        return [{**dict(r), "reported": bool(r["reported"])} for r in rows]
+
+    def mark_set_aside_reported(self, uuids: list[str]) -> None:
+        """The server has been told about these set-aside rows."""
+        self._write(lambda db: db.executemany("UPDATE items SET reported=1 WHERE uuid=? AND sync=?",
+                                              [(u, UNREADABLE) for u in uuids]))
 
     def next_due_in(self, now: float | None = None) -> float | None:
         now = time.time() if now is None else now
@@ -249,6 +355,8 @@ class Outbox:
         now = _now_iso()
 
         def apply(db):
+            acked.clear()   # a transaction retried (see _write) counts again from zero
+            n.update(sent=0, duplicates=0, rejected=0)
             for r in results:
                 status, uid = r.get("status"), r.get("uuid")
                 if protocol.is_ack(r):
@@ -264,6 +372,7 @@ class Outbox:
                             log.warning("server receipt %s for %s clashes locally", server_receipt, uid)
                     if cur.rowcount:
                         n["duplicates" if status == protocol.DUPLICATE else "sent"] += 1
+                        acked.append(uid)
                 elif status in (protocol.CONFLICT, protocol.REJECTED):
                     reason = str(r.get("reason") or status)[:500]
                     cur = db.execute("UPDATE items SET sync='rejected', reason=?, last_error=?, updated_at=? "
@@ -273,7 +382,14 @@ class Outbox:
                         log.error("item %s %s by the server: %s", uid, status, reason)
             return n
 
-        return self._write(apply)
+        acked: list[str] = []
+        out = self._write(apply)
+        if acked:
+            try:   # best effort: a missing line only makes a lost outbox list a delivered code as lost
+                self.journal.acknowledged(acked, now)
+            except OSError as exc:
+                log.warning("receipt journal: acknowledgements not written (%s)", exc)
+        return out
 
     def requeue_rejected(self) -> int:
         """A cadre fixed the cause (e.g. the server learnt a new category): send the rejected items again.
@@ -323,6 +439,7 @@ class Outbox:
         """Fold the WAL into the database and truncate it, so purged pages leave no old copies behind."""
         with self._lock:
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.reserve.ensure()   # the WAL gave its room back: the reserve can come back if it was used
 
     def mark_synced(self) -> None:
         self._write(lambda db: (self._set_meta(db, "last_sync_at", _now_iso()), self._set_meta(db, "last_error", "")))
@@ -349,12 +466,15 @@ class Outbox:
         """The request with this receipt code (as given to the resident, or as renumbered by the server)."""
         with self._lock:
             row = self._db.execute(
-                "SELECT * FROM items WHERE kind='request' AND (receipt=? OR issued_receipt=?) "
+                "SELECT issued_receipt, receipt, uuid, category, state, sync, public_note, updated_at FROM items "
+                "WHERE kind='request' AND (receipt=? OR issued_receipt=?) "
                 "ORDER BY (issued_receipt=?) DESC, created_ts DESC LIMIT 1", (receipt, receipt, receipt)).fetchone()
         if row is None:
             return None
         if row["sync"] == "rejected":
             label = "未能发送到社区，请找驻守干部"
+        elif row["sync"] == UNREADABLE:
+            label = "登记内容损坏，未能发送，请找驻守干部"
         else:
             label = protocol.STATE_LABELS.get(row["state"], row["state"])
         return {"receipt": row["issued_receipt"] or row["receipt"], "server_receipt": row["receipt"],
@@ -366,6 +486,7 @@ class Outbox:
             by = dict(self._db.execute("SELECT sync, COUNT(*) FROM items GROUP BY sync").fetchall())
             oldest = self._db.execute("SELECT MIN(created_ts) FROM items WHERE sync='pending'").fetchone()[0]
         return {"pending": by.get("pending", 0), "rejected": by.get("rejected", 0), "sent": by.get("sent", 0),
+                "unreadable": by.get(UNREADABLE, 0), "damage": self._meta("damage") or "",
                 "oldest_pending_s": None if oldest is None else max(0, int(time.time() - oldest)),
                 "last_sync_at": self._meta("last_sync_at"), "last_error": self._meta("last_error") or ""}
 
@@ -384,7 +505,7 @@ class Outbox:
         return [dict(r) for r in rows]
 
     def personal_data(self, uuid: str) -> dict | None:
-        """The stored payload (None once purged) — for tests and the admin screen."""
+        """The stored payload (None once purged, or unreadable) — for tests and the admin screen."""
         with self._lock:
-            row = self._db.execute("SELECT payload FROM items WHERE uuid=?", (uuid,)).fetchone()
-        return json.loads(row[0]) if row and row[0] else None
+            row = self._db.execute("SELECT uuid, CAST(payload AS BLOB) FROM items WHERE uuid=?", (uuid,)).fetchone()
+        return self._parse(row[0].encode(), row[1])[0] if row and row[1] else None

@@ -7,16 +7,21 @@ only differs by a Lanzhou merger (n/l, en/eng, in/ing, an/ang, z/zh, c/ch, s/sh,
 scores its best phrase, so a category with many phrases does not swallow one with few; a score
 under the threshold or a near-tie between two categories is no intent; small talk that merely
 contains a request word ("吃饭了没") is vetoed.
+
+Beyond one clear request the matcher says what the kiosk should do instead of failing (voice/dialogue.py
+acts on it): a near-tie between two categories is a question between the two (Match.ask); two requests
+joined by 还有/再/顺便 are the first to confirm and the second to offer afterwards (Match.also); a request
+word under a negation (不用送饭了, 暖气修好了) or an utterance that says nothing is wrong (没事, 已经好了) is
+no request.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import json
+import os
 import re
 import tomllib
-import unicodedata
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -29,6 +34,7 @@ INSERT, DELETE = 0.5, 0.75   # an extra syllable inside a phrase is cheaper than
 LIGHT_INSERT = 0.15          # measure words and particles said inside a phrase: 挂个号, 取一下药, 留个言
 LIGHT = frozenset("个一下点了些份的")
 
+_LINKS = frozenset("就也都又还已")   # may stand between a request word and its negation: 送饭就不用了
 _NOT_HAN = re.compile(r"[^\u4e00-\u9fff]+")
 
 
@@ -54,18 +60,17 @@ def _fold(syl: str) -> str:
     return syl
 
 
-@lru_cache(maxsize=1)
-def _readings() -> dict[str, str]:
-    """Each character's most common reading, toneless, from pypinyin's character table alone: importing
-    pypinyin loads its phrase dictionary too (about 40 MB resident) for little gain here, since both the
-    phrases and the utterance are read the same way and the same character always matches."""
-    spec = importlib.util.find_spec("pypinyin")   # locate the package without importing it
-    table = json.loads(Path(spec.origin).with_name("pinyin_dict.json").read_text(encoding="utf-8"))
-    out = {}
-    for code, marked in table.items():
-        first = unicodedata.normalize("NFD", marked.split(",")[0]).replace("u\u0308", "v")   # ü → v
-        out[chr(int(code))] = "".join(c for c in first if not unicodedata.combining(c))
-    return out
+@lru_cache(maxsize=8192)
+def _reading(char: str) -> str:
+    """A character's most common reading, toneless (ü as v), through pypinyin's API one character at a
+    time: both the phrases and the utterance are read the same way, so word context adds nothing here.
+    pypinyin's documented switches keep its phrase dictionary out of memory (tens of MB resident) and
+    its tables uncopied; they must be set before its first import."""
+    os.environ.setdefault("PYPINYIN_NO_PHRASES", "true")
+    os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "true")
+    from pypinyin import Style, lazy_pinyin
+
+    return lazy_pinyin(char, style=Style.NORMAL, errors="default")[0]
 
 
 @dataclass(frozen=True)
@@ -76,10 +81,9 @@ class Syl:
 
 
 def syllables(text: str) -> tuple[Syl, ...]:
-    readings = _readings()
     out = []
     for c in _NOT_HAN.sub("", text):
-        raw = readings.get(c, c)
+        raw = _reading(c)
         out.append(Syl(c, raw, _fold(raw)))
     return tuple(out)
 
@@ -96,21 +100,37 @@ def _cost(a: Syl, b: Syl) -> float:
     return 1.0
 
 
-def best_span(phrase: tuple[Syl, ...], utt: tuple[Syl, ...]) -> tuple[float, int, int]:
+class CostRows(dict):
+    """Per utterance: each phrase character's substitution cost against every utterance syllable, computed
+    once however many phrases share the character."""
+
+    def __init__(self, utt: tuple[Syl, ...]):
+        super().__init__()
+        self.utt = utt
+
+    def __missing__(self, syl: Syl) -> list[float]:
+        row = self[syl] = [_cost(syl, u) for u in self.utt]
+        return row
+
+
+def best_span(phrase: tuple[Syl, ...], utt: tuple[Syl, ...], costs: CostRows | None = None) -> tuple[float, int, int]:
     """Approximate substring match (Sellers): lowest cost of `phrase` anywhere in `utt`.
 
     Returns (cost, start, end) of the best span of `utt`.
     """
     n = len(phrase)
+    costs = costs if costs is not None else CostRows(utt)
+    rows = [costs[p] for p in phrase]
     prev = [i * DELETE for i in range(n + 1)]
     starts = [0] * (n + 1)
     best = (prev[n], 0, 0)
     for j, u in enumerate(utt, 1):
         cur = [0.0] * (n + 1)
         cur_start = [j] * (n + 1)
+        light = u.char in LIGHT
         for i in range(1, n + 1):
-            sub = prev[i - 1] + _cost(phrase[i - 1], u)
-            ins = prev[i] + (LIGHT_INSERT if u.char in LIGHT and 0 < i < n else INSERT)
+            sub = prev[i - 1] + rows[i - 1][j - 1]
+            ins = prev[i] + (LIGHT_INSERT if light and 0 < i < n else INSERT)
             dele = cur[i - 1] + DELETE
             if sub <= ins and sub <= dele:
                 cur[i], cur_start[i] = sub, (starts[i - 1] if i > 1 else j - 1)
@@ -124,14 +144,41 @@ def best_span(phrase: tuple[Syl, ...], utt: tuple[Syl, ...]) -> tuple[float, int
     return best
 
 
-def _overlaps(text: str, word: str, s: int, e: int) -> bool:
-    """Does `word` occur in `text` over any of the characters s..e (where the request word was heard)?"""
-    at = text.find(word)
-    while at >= 0:
-        if at < e and s < at + len(word):
-            return True
-        at = text.find(word, at + 1)
-    return False
+def _sound_index(phrases: list[tuple[str, str, tuple[Syl, ...]]]) -> dict[str, list[tuple[int, int]]]:
+    """Where each sound occurs among the phrases' syllables (fold, and "~" + final for a misheard initial):
+    the cheap test of which phrases could match an utterance."""
+    index: dict[str, list[tuple[int, int]]] = {}
+    for i, (_, _, words) in enumerate(phrases):
+        for k, w in enumerate(words):
+            index.setdefault(w.fold, []).append((i, k))
+            if len(w.fold) > 2:
+                index.setdefault("~" + w.fold[1:], []).append((i, k))
+    return index
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One catalog phrase heard in the utterance: where (syllable span of the cleaned text) and how well."""
+
+    category: str
+    phrase: str
+    score: float
+    start: int
+    end: int
+
+    @property
+    def width(self) -> int:
+        return self.end - self.start
+
+    def inside(self, other: Hit) -> bool:
+        """Strictly inside a longer hit (漏水 inside 屋顶漏水)."""
+        return other.start <= self.start and self.end <= other.end and other.width > self.width
+
+    def apart(self, other: Hit) -> bool:
+        return self.end <= other.start or other.end <= self.start
+
+
+NO_HIT = Hit("", "", 0.0, 0, 0)
 
 
 @dataclass(frozen=True)
@@ -142,12 +189,19 @@ class Match:
     phrase: str = ""                 # the catalog phrase that won
     runner_up: str | None = None
     runner_up_score: float = 0.0
-    reason: str = ""                 # why no intent: "empty", "low", "tie", "smalltalk"
+    reason: str = ""                 # why no intent: empty, low, tie, smalltalk, negated, fine, chat
+    ask: tuple[str, str] | None = None   # a near-tie: ask the resident which of these two (intent is None)
+    also: str | None = None          # a second request in the same sentence: offer it after the first
 
     def as_dict(self) -> dict:
-        return {"text": self.text, "intent": self.intent, "score": round(self.score, 3), "phrase": self.phrase,
-                "runner_up": self.runner_up, "runner_up_score": round(self.runner_up_score, 3),
-                "reason": self.reason}
+        out = {"text": self.text, "intent": self.intent, "score": round(self.score, 3), "phrase": self.phrase,
+               "runner_up": self.runner_up, "runner_up_score": round(self.runner_up_score, 3),
+               "reason": self.reason}
+        if self.ask:
+            out["ask"] = list(self.ask)
+        if self.also:
+            out["also"] = self.also
+        return out
 
 
 @lru_cache(maxsize=1)
@@ -155,17 +209,78 @@ def load_dialogue(path: Path = DIALOGUE_PATH) -> dict:
     return tomllib.loads(path.read_text(encoding="utf-8"))
 
 
-class IntentMatcher:
-    def __init__(self, phrases: dict[str, list[str]], dialogue: dict | None = None):
-        dialogue = dialogue if dialogue is not None else load_dialogue()
-        self.phrases = [(cid, p, syllables(p)) for cid, ps in phrases.items() for p in ps if syllables(p)]
-        self.fillers = sorted(dialogue["filler"]["words"], key=len, reverse=True)
-        self.smalltalk = [s for s in dialogue["smalltalk"]["phrases"]]
-        self.dialogue = {k: [(w, syllables(w)) for w in v] for k, v in dialogue["dialogue"].items()}
+@dataclass
+class Cues:
+    """Words around a request word that change what it means (assets/dialogue.toml [negation], [two])."""
+
+    before: list[str] = field(default_factory=list)    # 不用 送饭: the request word right after is negated
+    after: list[str] = field(default_factory=list)     # 暖气 修好了: right after, negated too
+    fine: list[re.Pattern] = field(default_factory=list)   # 没事 / 已经…好了: nothing is wrong at all
+    chat: list[re.Pattern] = field(default_factory=list)   # 超市鸡蛋便宜 / 孙子在医院上班: talk about a place
+    but: list[str] = field(default_factory=list)       # 没事，就是灯坏了: a need told after all
+    joins: list[str] = field(default_factory=list)     # 还有 / 再 / 顺便: a second request follows
 
     @classmethod
-    def from_catalog(cls, catalog, dialogue: dict | None = None) -> IntentMatcher:
-        return cls({c.id: list(c.phrases) for c in catalog.categories}, dialogue)
+    def from_dialogue(cls, d: dict) -> Cues:
+        neg, two = d.get("negation", {}), d.get("two", {})
+        return cls(neg.get("before", []), neg.get("after", []), [re.compile(p) for p in neg.get("fine", [])],
+                   [re.compile(p) for p in neg.get("chat", [])], neg.get("but", []), two.get("joins", []))
+
+    def negated(self, text: str, hit: Hit, reach: int = 4) -> bool:
+        head, tail = text[max(0, hit.start - reach - 3): hit.start], text[hit.end: hit.end + reach]
+        return (any(w in head and len(head) - head.rindex(w) - len(w) <= reach for w in self.before)
+                or any(tail.startswith(w) or (tail[:1] in _LINKS and tail[1:].startswith(w)) for w in self.after))
+
+    def nothing_wrong(self, text: str, hits: list[Hit]) -> str:
+        """"fine" for 没事 / 已经修好了, "chat" for 便宜 / 上班 / 路过 somewhere, unless a 就是/但是/帮 comes
+        before a request word that follows; "" otherwise."""
+        for reason, patterns in (("fine", self.fine), ("chat", self.chat)):
+            if self._said(text, hits, patterns):
+                return reason
+        return ""
+
+    def _said(self, text: str, hits: list[Hit], patterns: list[re.Pattern]) -> bool:
+        for pat in patterns:
+            for m in pat.finditer(text):
+                told_after = any(h.start >= m.end() and any(w in text[m.end(): h.start + 1] for w in self.but)
+                                 for h in hits)
+                if not told_after:
+                    return True
+        return False
+
+    def joined(self, text: str, first: Hit, second: Hit) -> bool:
+        between = text[first.end: second.start]
+        return any(w in between for w in self.joins)
+
+
+class IntentMatcher:
+    def __init__(self, phrases: dict[str, list[str]], dialogue: dict | None = None,
+                 derived: dict[str, list[str]] | None = None, derived_weight: float = 1.0):
+        """`phrases`: the catalog's, per category, heard however the recogniser wrote them; `derived`: more
+        from voice/lexicon.py (a thesaurus, a dialect lexicon), heard only as written (they are there for their
+        meaning, and hundreds of them matched by sound would cost time and false alarms: 上好 is not 商号),
+        whose hits count `derived_weight` times as much."""
+        dialogue = dialogue if dialogue is not None else load_dialogue()
+        self.phrases = [(cid, p, syllables(p)) for cid, ps in phrases.items() for p in ps if syllables(p)]
+        self.derived = [(cid, p) for cid, ps in (derived or {}).items() for p in ps if len(p) >= 2]
+        self.derived_weight = derived_weight
+        self._by_sound = _sound_index(self.phrases)
+        self.fillers = sorted(dialogue["filler"]["words"], key=len, reverse=True)
+        self.smalltalk = [s for s in dialogue["smalltalk"]["phrases"]]
+        # small talk is recognised by sound, as requests are: 你吃饭乐吗 is still 你吃饭了吗
+        self._talk_sounds = [t for t in {tuple(x.fold for x in syllables(self.clean(st))) for st in self.smalltalk} if t]
+        self.dialogue = {k: [(w, syllables(w)) for w in v] for k, v in dialogue["dialogue"].items()}
+        self.cues = Cues.from_dialogue(dialogue)
+
+    @classmethod
+    def from_catalog(cls, catalog, dialogue: dict | None = None, thesaurus: bool = True,
+                     dialect: bool = True) -> IntentMatcher:
+        """The kiosk's matcher: the catalog's phrases, their Cilin synonyms and the Lanzhou lexicon's words."""
+        from voice.lexicon import DERIVED_WEIGHT, derived_phrases
+
+        phrases = {c.id: list(c.phrases) for c in catalog.categories}
+        derived = derived_phrases(phrases, thesaurus, dialect) if thesaurus or dialect else None
+        return cls(phrases, dialogue, derived, DERIVED_WEIGHT)
 
     def clean(self, text: str) -> str:
         text = _NOT_HAN.sub("", strip_asr_spaces(text))
@@ -173,12 +288,58 @@ class IntentMatcher:
             text = text.replace(f, "")
         return text
 
-    def _phrase_score(self, words: tuple[Syl, ...], utt: tuple[Syl, ...]) -> tuple[float, int, int]:
+    @staticmethod
+    def _phrase_hit(cid: str, phrase: str, words: tuple[Syl, ...], costs: CostRows) -> Hit:
+        utt = costs.utt
         if len(words) == 1:   # one syllable: only the very character counts (脏, 臭)
             idx = next((k for k, u in enumerate(utt) if u.char == words[0].char), None)
-            return (0.9, idx, idx + 1) if idx is not None else (0.0, 0, 0)
-        cost, s, e = best_span(words, utt)
-        return max(0.0, 1 - cost / len(words)), s, e
+            return Hit(cid, phrase, 0.9, idx, idx + 1) if idx is not None else NO_HIT
+        cost, s, e = best_span(words, utt, costs)
+        return Hit(cid, phrase, max(0.0, 1 - cost / len(words)), s, e)
+
+    def _candidates(self, utt: tuple[Syl, ...]) -> list[int]:
+        """The phrases that could come near the threshold: each syllable heard nowhere costs at least HALF."""
+        sounds = {u.fold for u in utt} | {"~" + u.fold[1:] for u in utt if len(u.fold) > 2}
+        heard = Counter(i for i, _ in {ik for snd in sounds for ik in self._by_sound.get(snd, ())})
+        budget = 1 - THRESHOLD + MARGIN
+        return [i for i, n in heard.items() if (len(self.phrases[i][2]) - n) * HALF <= budget * len(self.phrases[i][2])]
+
+    def hits(self, utt: tuple[Syl, ...]) -> list[Hit]:
+        """Every catalog phrase heard anywhere in the utterance with a score above zero."""
+        costs = CostRows(utt)
+        out = [h for h in (self._phrase_hit(*self.phrases[i], costs) for i in self._candidates(utt)) if h.score > 0]
+        text = "".join(u.char for u in utt)
+        out += [Hit(cid, p, self.derived_weight, text.find(p), text.find(p) + len(p)) for cid, p in self.derived
+                if p in text]
+        # specificity: a hit inside a longer strong hit of another category is not evidence (漏水 in 屋顶漏水)
+        strong = [h for h in out if h.score >= THRESHOLD]
+        return [h for h in out if not any(o.category != h.category and h.inside(o) for o in strong)]
+
+    @staticmethod
+    def best_per_category(hits: list[Hit]) -> list[Hit]:
+        """Each category's best hit, best first; a second phrase of the same category heard elsewhere in
+        the utterance is more evidence (+0.04)."""
+        by_cat: dict[str, list[Hit]] = {}
+        for h in hits:
+            by_cat.setdefault(h.category, []).append(h)
+        best = []
+        for hs in by_cat.values():
+            hs.sort(key=lambda h: (h.score, h.width), reverse=True)
+            top = hs[0]
+            if top.score >= THRESHOLD and any(h.score >= THRESHOLD and h.apart(top) for h in hs[1:]):
+                top = Hit(top.category, top.phrase, top.score + 0.04, top.start, top.end)
+            best.append(top)
+        return sorted(best, key=lambda h: (h.score, h.width), reverse=True)
+
+    def _evidence(self, cleaned: str, heard: list[Hit]) -> tuple[list[Hit], str]:
+        """Request words said in small talk (吃饭了没) or under a negation (不用送饭了) are no evidence:
+        the hits that remain, and why any were dropped ("smalltalk" / "negated" / "")."""
+        folds = [u.fold for u in syllables(cleaned)]
+        talk = [(at, at + len(t)) for t in self._talk_sounds for at in range(len(folds) - len(t) + 1)
+                if tuple(folds[at: at + len(t)]) == t]
+        kept = [h for h in heard if not any(a < h.end and h.start < b for a, b in talk)]
+        unnegated = [h for h in kept if not self.cues.negated(cleaned, h)]
+        return unnegated, ("negated" if len(unnegated) < len(kept) else "smalltalk" if len(kept) < len(heard) else "")
 
     def match(self, text: str) -> Match:
         raw = _NOT_HAN.sub("", strip_asr_spaces(text))
@@ -186,41 +347,42 @@ class IntentMatcher:
         utt = syllables(cleaned)
         if not utt:
             return Match(None, 0.0, raw, reason="empty")
-        hits: dict[str, list[tuple[float, str, int, int]]] = {}
-        folds = {u.fold for u in utt}
-        halves = {u.fold[1:] for u in utt if len(u.fold) > 2}
-        for cid, phrase, words in self.phrases:
-            # skip phrases that cannot come near the threshold: each syllable heard nowhere costs >= HALF
-            unheard = sum(w.fold not in folds and w.fold[1:] not in halves for w in words)
-            if unheard * HALF > (1 - THRESHOLD + MARGIN) * len(words):
-                continue
-            score, s, e = self._phrase_score(words, utt)
-            if score > 0:
-                hits.setdefault(cid, []).append((score, phrase, s, e))
-        # specificity: a hit inside a longer hit of another category is not evidence (漏水 in 屋顶漏水)
-        strong = [(cid, h) for cid, hs in hits.items() for h in hs if h[0] >= THRESHOLD]
-        for cid, hs in hits.items():
-            hs[:] = [h for h in hs if not any(c != cid and o[2] <= h[2] and h[3] <= o[3] and o[3] - o[2] > h[3] - h[2]
-                                              for c, o in strong)] or [(0.0, "", 0, 0)]
-        best: dict[str, tuple[float, str, int, int]] = {}
-        for cid, hs in hits.items():
-            hs.sort(key=lambda h: (h[0], h[3] - h[2]), reverse=True)
-            score, phrase, s, e = hs[0]
-            # a second phrase of the same category heard elsewhere in the utterance is more evidence
-            if score >= THRESHOLD and any(h[0] >= THRESHOLD and (h[3] <= s or h[2] >= e) for h in hs[1:]):
-                score += 0.04
-            best[cid] = (score, phrase, s, e)
-        ranked = sorted(best.items(), key=lambda kv: (kv[1][0], kv[1][3] - kv[1][2]), reverse=True)
-        ranked += [(None, (0.0, "", 0, 0))] * 2   # fewer than two categories heard at all
-        (cid, (score, phrase, s, e)), (cid2, (score2, *_)) = ranked[0], ranked[1]
-        if score < THRESHOLD:
-            return Match(None, min(score, 1.0), raw, phrase, cid2, min(score2, 1.0), "low")
-        # near-tie: ask again rather than guess between two categories
-        if score - score2 < MARGIN:
-            return Match(None, min(score, 1.0), raw, phrase, cid2, min(score2, 1.0), "tie")
-        if any(_overlaps(cleaned, st, s, e) for st in self.smalltalk):
-            return Match(None, min(score, 1.0), raw, phrase, cid, min(score, 1.0), "smalltalk")
-        return Match(cid, min(score, 1.0), raw, phrase, cid2, min(score2, 1.0))
+        heard = self.hits(utt)
+        evidence, dropped_as = self._evidence(cleaned, heard)
+        ranked = self.best_per_category(evidence) + [NO_HIT, NO_HIT]
+        first, second = ranked[0], ranked[1]
+
+        def no_intent(reason: str, ask: tuple[str, str] | None = None) -> Match:
+            return Match(None, min(first.score, 1.0), raw, first.phrase, second.category or None,
+                         min(second.score, 1.0), reason, ask)
+
+        if first.score < THRESHOLD:
+            strongest = max((h.score for h in heard), default=0.0)
+            if dropped_as and strongest >= THRESHOLD:
+                return Match(None, min(strongest, 1.0), raw, reason=dropped_as)
+            return no_intent("low")
+        why = self.cues.nothing_wrong(cleaned, evidence)
+        if why:
+            return no_intent(why)
+        if second.score >= THRESHOLD and first.apart(second):
+            a, b = sorted((first, second), key=lambda h: h.start)
+            if self.cues.joined(cleaned, a, b):   # 充燃气，还有帮我买点菜: the first said, then the second
+                return Match(a.category, min(a.score, 1.0), raw, a.phrase, b.category, min(b.score, 1.0),
+                             also=b.category)
+        if first.score - second.score < MARGIN:   # near-tie: ask between the two, in the order they were said
+            a, b = sorted((first, second), key=lambda h: (h.start, h.end))
+            return no_intent("tie", (a.category, b.category))
+        return Match(first.category, min(first.score, 1.0), raw, first.phrase, second.category or None,
+                     min(second.score, 1.0))
+
+    def choose(self, text: str, options: tuple[str, str]) -> str | None:
+        """The answer to 'A, or B?': which of the two the resident named, or None (neither, or both)."""
+        m = self.match(text)
+        named = {h.category for h in self.best_per_category(self.hits(syllables(self.clean(text))))
+                 if h.score >= THRESHOLD} & set(options)
+        if m.intent in options and m.also is None:
+            return m.intent
+        return named.pop() if len(named) == 1 else None
 
     def match_dialogue(self, text: str) -> str | None:
         """yes / no / home / repeat / help / lessons / status, or None."""

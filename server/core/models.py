@@ -53,6 +53,8 @@ class Kiosk(models.Model):
 
     class Meta:
         ordering = ["post__code", "name"]
+        # One name per kiosk in a post, so a stolen one is revoked by the name on its sticker (issue 11.4).
+        constraints = [models.UniqueConstraint(fields=["post", "name"], name="kiosk_name_unique_per_post")]
 
     def __str__(self) -> str:
         return f"{self.name}（{self.post.code}）"

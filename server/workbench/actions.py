@@ -7,43 +7,33 @@ status feed reads RequestEvents after a cursor, so the kiosk's answer follows ev
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.db import transaction
 from django.utils import timezone
 
 from server.core.models import Request, RequestEvent, State
-from server.workbench import audit, roles
+from server.workbench import audit, privacy, roles
 from server.workbench.models import Topic, TopicStatus, Volunteer
 
 S = State
-# action -> the states it may start from
-FROM = {
-    "accept": {S.RECEIVED},
-    "assign": {S.RECEIVED, S.ACCEPTED, S.ASSIGNED, S.IN_PROGRESS},
-    "start": {S.ACCEPTED, S.ASSIGNED},
-    "resolve": {S.ACCEPTED, S.ASSIGNED, S.IN_PROGRESS},
-    "reject": {S.RECEIVED, S.ACCEPTED},
-    "merge": {S.RECEIVED, S.ACCEPTED, S.ASSIGNED, S.IN_PROGRESS},
-    "follow_up": {S.RESOLVED},
-    "reopen": {S.RESOLVED, S.FOLLOWED_UP, S.REJECTED, S.MERGED},
-}
-ACTION_LABELS = {"accept": "受理", "assign": "派给志愿者", "start": "开始办理", "resolve": "办结",
-                 "reject": "不予受理", "merge": "并入议事", "follow_up": "记录回访", "reopen": "重新办理",
-                 "outcome": "告知议事结果"}
-VOLUNTEER_ACTIONS = {"start", "resolve"}
 
-# What the kiosk says to the resident after each action, unless the cadre writes their own sentence.
-# No digits or Latin letters: the kiosk's Mandarin voice reads them badly.
-PUBLIC = {
-    "accept": "社区已经受理您的诉求，会尽快为您安排。",
-    "assign": "已派给志愿者，志愿者会尽快和您联系。",
-    "start": "志愿者正在为您办理。",
-    "resolve": "您的诉求已经办好了。如果还有问题，请再来阵地告诉我们。",
-    "reject": "很抱歉，这件事社区暂时办不了：{reason}",
-    "merge": "您反映的问题已并入社区议事：{title}。商量好以后告诉您结果。",
-    "follow_up": "谢谢您的评价。",
-    "reopen": "您的诉求已经重新办理，我们会尽快处理。",
-    "outcome": "社区议事有了结果：{outcome}",
-}
+
+@dataclass(frozen=True)
+class Action:
+    """One workbench action: everything the pages, the checks and the kiosk need to know about it, in one place
+    (issue 12.6). `run` takes the posted form, checks what only the form can say, and calls the action below."""
+
+    label: str                      # button, success message, audit log
+    from_states: frozenset[str]     # the states it may start from
+    to_state: str
+    # What the kiosk says unless the cadre writes their own sentence ({reason}, {title} filled in). No digits or
+    # Latin letters: the kiosk's Mandarin voice reads them badly.
+    public: str
+    fields: tuple[str, ...]         # what the request page's form posts
+    run: Callable[..., RequestEvent]
+    volunteer: bool = False         # a volunteer may take it on their own task
 
 
 class ActionError(ValueError):
@@ -53,30 +43,34 @@ class ActionError(ValueError):
 def allowed_actions(r: Request, user) -> list[str]:
     """The actions this user may take on this request now (the request page shows exactly these)."""
     if roles.is_cadre(user):
-        names = [a for a, states in FROM.items() if r.state in states]
-    elif roles.is_volunteer(user) and r.assignee_id == user.pk:
-        names = [a for a in VOLUNTEER_ACTIONS if r.state in FROM[a]]
-        names.sort(key=list(FROM).index)
-    else:
-        names = []
-    return names
+        return [name for name, a in REGISTRY.items() if r.state in a.from_states]
+    if roles.is_volunteer(user) and r.assignee_id == user.pk:
+        return [name for name, a in REGISTRY.items() if a.volunteer and r.state in a.from_states]
+    return []
 
 
 def _label(user) -> str:
     return (user.get_full_name() or user.username) if user is not None else "系统"
 
 
-def _apply(r: Request, action: str, actor, to_state: str, *, note: str = "", public_note: str = "",
-           http_request=None, **fields) -> RequestEvent:
+def _apply(r: Request, action: str, actor, to_state: str | None = None, *, note: str = "", public_note: str = "",
+           http_request=None, say: dict | None = None, **fields) -> RequestEvent:
+    """Check and apply one action; `to_state` and the default public sentence come from the registry."""
+    spec = REGISTRY.get(action)
+    to_state = to_state or spec.to_state
+    public_note = public_note or (spec or OUTCOME).public.format(**(say or {}))
     with transaction.atomic():
         current = Request.objects.select_for_update().get(pk=r.pk)
-        if action != "outcome" and current.state not in FROM[action]:
+        if action != "outcome" and current.state not in spec.from_states:
             raise ActionError(f"这件诉求现在是“{current.get_state_display()}”，不能{ACTION_LABELS[action]}。")
         if actor is not None and action != "outcome" and action not in allowed_actions(current, actor):
             raise ActionError(f"您没有权限{ACTION_LABELS[action]}这件诉求。")
         now = timezone.now()
         from_state = current.state
         public_note = (public_note or "").strip()[:200]
+        refused = privacy.problem(public_note)
+        if refused:
+            raise ActionError(refused)
         for k, v in fields.items():
             setattr(current, k, v)
         current.state = to_state
@@ -97,36 +91,33 @@ def _apply(r: Request, action: str, actor, to_state: str, *, note: str = "", pub
 
 
 def accept(r, actor, *, note="", public_note="", http_request=None):
-    return _apply(r, "accept", actor, S.ACCEPTED, note=note, public_note=public_note or PUBLIC["accept"],
-                  http_request=http_request)
+    return _apply(r, "accept", actor, note=note, public_note=public_note, http_request=http_request)
 
 
 def assign(r, actor, volunteer: Volunteer, *, note="", public_note="", http_request=None):
     if not volunteer.active or not volunteer.posts.filter(pk=r.post_id).exists():
         raise ActionError(f"{volunteer.name}不在本阵地的微力量名单里，不能派给他/她。")
-    return _apply(r, "assign", actor, S.ASSIGNED, note=f"派给 {volunteer.name}" + (f"：{note.strip()}" if note.strip() else ""),
-                  public_note=public_note or PUBLIC["assign"], http_request=http_request, assignee=volunteer.user)
+    return _apply(r, "assign", actor, note=f"派给 {volunteer.name}" + (f"：{note.strip()}" if note.strip() else ""),
+                  public_note=public_note, http_request=http_request, assignee=volunteer.user)
 
 
 def start(r, actor, *, note="", public_note="", http_request=None):
-    return _apply(r, "start", actor, S.IN_PROGRESS, note=note, public_note=public_note or PUBLIC["start"],
-                  http_request=http_request)
+    return _apply(r, "start", actor, note=note, public_note=public_note, http_request=http_request)
 
 
 def resolve(r, actor, resolution: str, *, public_note="", http_request=None):
     resolution = (resolution or "").strip()
     if not resolution:
         raise ActionError("请写上办了什么，再点办结。")
-    return _apply(r, "resolve", actor, S.RESOLVED, note=resolution, public_note=public_note or PUBLIC["resolve"],
-                  http_request=http_request, resolution=resolution)
+    return _apply(r, "resolve", actor, note=resolution, public_note=public_note, http_request=http_request,
+                  resolution=resolution)
 
 
 def reject(r, actor, reason: str, *, public_note="", http_request=None):
     reason = (reason or "").strip()
     if not reason:
         raise ActionError("请写上不能受理的原因，居民会在终端上听到。")
-    return _apply(r, "reject", actor, S.REJECTED, note=reason,
-                  public_note=public_note or PUBLIC["reject"].format(reason=reason),
+    return _apply(r, "reject", actor, note=reason, public_note=public_note, say={"reason": reason},
                   http_request=http_request, reject_reason=reason)
 
 
@@ -134,9 +125,8 @@ def merge(r, actor, topic: Topic, *, note="", public_note="", http_request=None)
     if topic.post_id != r.post_id:
         raise ActionError("只能并入本阵地的议事。")
     with transaction.atomic():
-        event = _apply(r, "merge", actor, S.MERGED, note=note or f"并入议事：{topic.title}",
-                       public_note=public_note or PUBLIC["merge"].format(title=topic.title),
-                       http_request=http_request)
+        event = _apply(r, "merge", actor, note=note or f"并入议事：{topic.title}", public_note=public_note,
+                       say={"title": topic.title}, http_request=http_request)
         topic.requests.add(r)
     return event
 
@@ -144,17 +134,16 @@ def merge(r, actor, topic: Topic, *, note="", public_note="", http_request=None)
 def follow_up(r, actor, satisfaction: int, *, note="", public_note="", http_request=None):
     if satisfaction not in (1, 2, 3, 4, 5):
         raise ActionError("满意度请选一到五分。")
-    return _apply(r, "follow_up", actor, S.FOLLOWED_UP, note=note or f"回访：满意度 {satisfaction} 分",
-                  public_note=public_note or PUBLIC["follow_up"], http_request=http_request,
-                  satisfaction=satisfaction)
+    return _apply(r, "follow_up", actor, note=note or f"回访：满意度 {satisfaction} 分", public_note=public_note,
+                  http_request=http_request, satisfaction=satisfaction)
 
 
 def reopen(r, actor, reason: str, *, public_note="", http_request=None):
     reason = (reason or "").strip()
     if not reason:
         raise ActionError("请写上为什么重新办理。")
-    return _apply(r, "reopen", actor, S.ACCEPTED, note=reason, public_note=public_note or PUBLIC["reopen"],
-                  http_request=http_request, resolved_at=None, satisfaction=None, assignee=None)
+    return _apply(r, "reopen", actor, note=reason, public_note=public_note, http_request=http_request,
+                  resolved_at=None, satisfaction=None, assignee=None)
 
 
 def tell_outcome(topic: Topic, actor, *, http_request=None) -> int:
@@ -162,7 +151,7 @@ def tell_outcome(topic: Topic, actor, *, http_request=None) -> int:
     outcome = topic.outcome.strip()
     if not outcome:
         raise ActionError("请先写上议事结果。")
-    sentence = PUBLIC["outcome"].format(outcome=outcome)
+    sentence = OUTCOME.public.format(outcome=outcome)
     n = 0
     with transaction.atomic():
         for r in topic.requests.filter(state=S.MERGED):
@@ -173,3 +162,61 @@ def tell_outcome(topic: Topic, actor, *, http_request=None) -> int:
         topic.outcome_told_at = timezone.now()
         topic.save(update_fields=["status", "outcome_told_at"])
     return n
+
+
+# -- the registry: what each action is, and how the request page's form reaches it --------------------------
+
+def _posted_int(value) -> int:
+    """A posted id or score; anything else is 0 (matches nothing, fails validation with a clear message)."""
+    value = (value or "").strip()
+    return int(value) if value.isdigit() and len(value) < 12 else 0
+
+
+def _form_assign(r, actor, data, **kw):
+    vol = Volunteer.objects.filter(pk=_posted_int(data.get("volunteer"))).first()
+    if vol is None:
+        raise ActionError("请选一位志愿者。")
+    return assign(r, actor, vol, note=data.get("note", ""), **kw)
+
+
+def _form_merge(r, actor, data, **kw):
+    topic = Topic.objects.filter(pk=_posted_int(data.get("topic")), post=r.post_id).first()
+    if topic is None:
+        raise ActionError("请选一个议事。")
+    return merge(r, actor, topic, note=data.get("note", ""), **kw)
+
+
+OPEN = frozenset({S.RECEIVED, S.ACCEPTED, S.ASSIGNED, S.IN_PROGRESS})
+REGISTRY: dict[str, Action] = {
+    "accept": Action("受理", frozenset({S.RECEIVED}), S.ACCEPTED, "社区已经受理您的诉求，会尽快为您安排。",
+                     ("note", "public_note"), lambda r, u, d, **kw: accept(r, u, note=d.get("note", ""), **kw)),
+    "assign": Action("派给志愿者", OPEN, S.ASSIGNED, "已派给志愿者，志愿者会尽快和您联系。",
+                     ("volunteer", "note", "public_note"), _form_assign),
+    "start": Action("开始办理", frozenset({S.ACCEPTED, S.ASSIGNED}), S.IN_PROGRESS, "志愿者正在为您办理。",
+                    ("note", "public_note"), lambda r, u, d, **kw: start(r, u, note=d.get("note", ""), **kw),
+                    volunteer=True),
+    "resolve": Action("办结", frozenset({S.ACCEPTED, S.ASSIGNED, S.IN_PROGRESS}), S.RESOLVED,
+                      "您的诉求已经办好了。如果还有问题，请再来阵地告诉我们。", ("resolution", "public_note"),
+                      lambda r, u, d, **kw: resolve(r, u, d.get("resolution", ""), **kw), volunteer=True),
+    "reject": Action("不予受理", frozenset({S.RECEIVED, S.ACCEPTED}), S.REJECTED,
+                     "很抱歉，这件事社区暂时办不了：{reason}", ("reason", "public_note"),
+                     lambda r, u, d, **kw: reject(r, u, d.get("reason", ""), **kw)),
+    "merge": Action("并入议事", OPEN, S.MERGED, "您反映的问题已并入社区议事：{title}。商量好以后告诉您结果。",
+                    ("topic", "note", "public_note"), _form_merge),
+    "follow_up": Action("记录回访", frozenset({S.RESOLVED}), S.FOLLOWED_UP, "谢谢您的评价。",
+                        ("satisfaction", "note", "public_note"),
+                        lambda r, u, d, **kw: follow_up(r, u, _posted_int(d.get("satisfaction")),
+                                                        note=d.get("note", ""), **kw)),
+    "reopen": Action("重新办理", frozenset({S.RESOLVED, S.FOLLOWED_UP, S.REJECTED, S.MERGED}), S.ACCEPTED,
+                     "您的诉求已经重新办理，我们会尽快处理。", ("reason", "public_note"),
+                     lambda r, u, d, **kw: reopen(r, u, d.get("reason", ""), **kw)),
+}
+# Not a state change: telling merged requests a topic's outcome (tell_outcome).
+OUTCOME = Action("告知议事结果", frozenset({S.MERGED}), S.MERGED, "社区议事有了结果：{outcome}", ("outcome",),
+                 lambda r, u, d, **kw: None)
+
+# Views of the registry for the templates and older callers.
+FROM = {name: a.from_states for name, a in REGISTRY.items()}
+ACTION_LABELS = {**{name: a.label for name, a in REGISTRY.items()}, "outcome": OUTCOME.label}
+PUBLIC = {**{name: a.public for name, a in REGISTRY.items()}, "outcome": OUTCOME.public}
+VOLUNTEER_ACTIONS = {name for name, a in REGISTRY.items() if a.volunteer}

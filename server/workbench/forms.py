@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth.models import User
 
 from server.core.models import Post, State
+from server.workbench import privacy
 from server.workbench.models import Topic, Volunteer
 from sync.catalog import default_catalog
 
@@ -30,23 +31,28 @@ class FilterForm(forms.Form):
 
 
 class VolunteerForm(forms.ModelForm):
+    """The volunteer's record. No password field: access is a one-time link the volunteer uses to set their own
+    (server.workbench.access). The username can be changed only where the cadre may manage the login."""
+
     skills = forms.MultipleChoiceField(label="擅长（可多选）", required=False, widget=forms.CheckboxSelectMultiple)
     username = forms.CharField(label="登录用户名（要在手机上看任务才需要）", required=False, max_length=150)
-    password = forms.CharField(label="登录密码（至少八位；不改请留空）", required=False,
-                               widget=forms.PasswordInput(render_value=False), min_length=8)
 
     class Meta:
         model = Volunteer
         fields = ["name", "phone", "kind", "skills", "posts", "availability", "active"]
         widgets = {"posts": forms.CheckboxSelectMultiple}
 
-    def __init__(self, *args, posts=None, **kw):
+    def __init__(self, *args, posts=None, manage_login=True, **kw):
         super().__init__(*args, **kw)
         self.fields["skills"].choices = category_choices()
         if posts is not None:
             self.fields["posts"].queryset = posts
         if self.instance.pk:
             self.fields["username"].initial = self.instance.user.username
+        if not manage_login:
+            # A login that also serves elsewhere is not this cadre's to rename (the browser's value is ignored).
+            self.fields["username"].disabled = True
+            self.fields["username"].help_text = "这个登录还在别处任职，只有本人或社区管理员能改。"
 
     def clean_username(self):
         name = self.cleaned_data["username"].strip()
@@ -54,12 +60,6 @@ class VolunteerForm(forms.ModelForm):
                 pk=self.instance.user_id if self.instance.pk else None).exists():
             raise forms.ValidationError("这个用户名已经有人用了，请换一个。")
         return name
-
-    def clean(self):
-        data = super().clean()
-        if data.get("password") and not data.get("username"):
-            self.add_error("username", "设了密码就要填登录用户名。")
-        return data
 
 
 class TopicForm(forms.ModelForm):
@@ -74,6 +74,20 @@ class TopicForm(forms.ModelForm):
         super().__init__(*args, **kw)
         if posts is not None:
             self.fields["post"].queryset = posts
+
+    # The title and the outcome are read out to every resident whose request is merged into the topic.
+    def clean_title(self):
+        return _public(self.cleaned_data["title"])
+
+    def clean_outcome(self):
+        return _public(self.cleaned_data["outcome"])
+
+
+def _public(text: str) -> str:
+    problem = privacy.problem(text)
+    if problem:
+        raise forms.ValidationError(problem)
+    return text
 
 
 class PostChoice(forms.Form):

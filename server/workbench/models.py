@@ -37,6 +37,16 @@ class Volunteer(models.Model):
         return f"{self.name}（{self.get_kind_display()}）"
 
 
+class Teacher(models.Model):
+    """A teacher of the phone classes (手机课), attached to the posts whose classes they may read."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="teacher")
+    posts = models.ManyToManyField(Post, related_name="teachers", verbose_name="阵地")
+
+    def __str__(self) -> str:
+        return self.user.get_full_name() or self.user.username
+
+
 class TopicStatus(models.TextChoices):
     OPEN = "open", "待商议"
     DECIDED = "decided", "已决定"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import Group
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from server.core.models import Post, Request
 
@@ -34,7 +34,7 @@ def is_volunteer(user) -> bool:
 
 
 def is_teacher(user) -> bool:
-    return user.is_authenticated and TEACHER_GROUP in _groups(user)
+    return user.is_authenticated and (TEACHER_GROUP in _groups(user) or hasattr(user, "teacher"))
 
 
 def role(user) -> str | None:
@@ -76,9 +76,39 @@ def requests_for(user) -> QuerySet[Request]:
     return Request.objects.none()
 
 
+def lesson_posts(user) -> QuerySet[Post] | None:
+    """Posts whose classes this user may read: cadres' and teachers' posts (all for the admin); None for
+    anyone else (a volunteer gets 404, not an empty page)."""
+    if is_admin(user):
+        return Post.objects.all()
+    if not (is_cadre(user) or is_teacher(user)):
+        return None
+    return Post.objects.filter(Q(cadres=user) | Q(teachers__user=user)).distinct()
+
+
+def may_issue_access(actor, target) -> bool:
+    """Whether `actor` may (re)issue `target`'s login from the workbench: only a plain volunteer login all of
+    whose posts are the actor's own. A login that also serves as cadre, teacher or admin is never someone
+    else's to reset, however it came to volunteer (issue 11.1)."""
+    if target.pk == getattr(actor, "pk", None) or target.is_superuser or target.is_staff:
+        return False
+    if target.groups.filter(name__in=(ADMIN_GROUP, TEACHER_GROUP)).exists() or target.posts.exists():
+        return False
+    if hasattr(target, "teacher") or not hasattr(target, "volunteer"):
+        return False
+    if is_admin(actor):
+        return True
+    mine = set(post_ids(actor))
+    theirs = set(target.volunteer.posts.values_list("id", flat=True))
+    return bool(mine) and theirs <= mine
+
+
 def make_admin(user) -> None:
     user.groups.add(Group.objects.get_or_create(name=ADMIN_GROUP)[0])
 
 
-def make_teacher(user) -> None:
+def make_teacher(user, posts=()) -> None:
+    from server.workbench.models import Teacher
+
     user.groups.add(Group.objects.get_or_create(name=TEACHER_GROUP)[0])
+    Teacher.objects.get_or_create(user=user)[0].posts.add(*posts)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from server.workbench import views
+from server.workbench import access, views
 
 app_name = "workbench"
 urlpatterns = [
@@ -12,11 +12,14 @@ urlpatterns = [
     path("volunteers/", views.volunteers, name="volunteers"),
     path("volunteers/new/", views.volunteer_edit, name="volunteer_new"),
     path("volunteers/<int:pk>/", views.volunteer_edit, name="volunteer"),
+    path("volunteers/<int:pk>/access", views.volunteer_access, name="volunteer_access"),
+    path("access/<uidb64>/<token>/", access.SetPasswordView.as_view(), name="set_password"),
     path("topics/", views.topics, name="topics"),
     path("topics/new/", views.topic_edit, name="topic_new"),
     path("topics/<int:pk>/", views.topic_edit, name="topic"),
     path("metrics/", views.metrics_page, name="metrics"),
     path("kiosks/", views.kiosks, name="kiosks"),
+    path("kiosks/<int:pk>/", views.kiosk_detail, name="kiosk"),
     path("export.<str:fmt>", views.export, name="export"),
     path("daily/", views.daily, name="daily"),
     path("audit/", views.audit_log, name="audit"),

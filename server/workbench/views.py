@@ -16,10 +16,12 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from server.core.models import OPEN_STATES, Kiosk, State
-from server.workbench import actions, audit, exports, limits, listing, metrics, roles
+from server.workbench import access, actions, audit, exports, limits, listing, metrics, roles
+from server.workbench import kiosks as kiosk_ops
 from server.workbench.forms import TopicForm, VolunteerForm
 from server.workbench.models import AuditLog, Topic, TopicStatus, Volunteer
 from sync.catalog import default_catalog
@@ -121,7 +123,9 @@ def request_detail(request, pk: int):
     now = timezone.now()
     decorate([r], now)
     allowed = actions.allowed_actions(r, request.user)
-    ctx = {"r": r, "events": list(r.events.select_related("actor")), "allowed": allowed,
+    draft = request.session.pop("wb_draft", None) or {}
+    ctx = {"draft": draft if draft.get("pk") == r.pk else {},
+           "r": r, "events": list(r.events.select_related("actor")), "allowed": allowed,
            "action_labels": actions.ACTION_LABELS, "accept_by": limits.accept_by(r.category, r.received_at),
            "resolve_by": limits.resolve_by(r.category, r.received_at), "topics_of": r.topics.all()}
     if "assign" in allowed:
@@ -131,47 +135,23 @@ def request_detail(request, pk: int):
     return render(request, "workbench/request.html", ctx)
 
 
-def _int(value) -> int:
-    """A posted id or score; anything else is 0 (matches nothing, fails validation with a clear message)."""
-    value = (value or "").strip()
-    return int(value) if value.isdigit() and len(value) < 12 else 0
-
-
 @require_POST
 @login_required
 def request_action(request, pk: int, action: str):
     r = get_object_or_404(roles.requests_for(request.user), pk=pk)
-    p = request.POST
-    kw = {"public_note": p.get("public_note", ""), "http_request": request}
+    spec = actions.REGISTRY.get(action)
+    if spec is None:
+        raise Http404("没有这个操作")
     try:
-        if action not in actions.FROM:
-            raise Http404
-        if action == "accept":
-            actions.accept(r, request.user, note=p.get("note", ""), **kw)
-        elif action == "assign":
-            vol = Volunteer.objects.filter(pk=_int(p.get("volunteer"))).first()
-            if vol is None:
-                raise actions.ActionError("请选一位志愿者。")
-            actions.assign(r, request.user, vol, note=p.get("note", ""), **kw)
-        elif action == "start":
-            actions.start(r, request.user, note=p.get("note", ""), **kw)
-        elif action == "resolve":
-            actions.resolve(r, request.user, p.get("resolution", ""), **kw)
-        elif action == "reject":
-            actions.reject(r, request.user, p.get("reason", ""), **kw)
-        elif action == "merge":
-            topic = Topic.objects.filter(pk=_int(p.get("topic")), post=r.post_id).first()
-            if topic is None:
-                raise actions.ActionError("请选一个议事。")
-            actions.merge(r, request.user, topic, note=p.get("note", ""), **kw)
-        elif action == "follow_up":
-            actions.follow_up(r, request.user, _int(p.get("satisfaction")), note=p.get("note", ""), **kw)
-        elif action == "reopen":
-            actions.reopen(r, request.user, p.get("reason", ""), **kw)
+        spec.run(r, request.user, request.POST, public_note=request.POST.get("public_note", ""),
+                 http_request=request)
     except actions.ActionError as exc:
         messages.error(request, str(exc))
+        # What was typed comes back in the form, so a refused note is fixed, not typed again.
+        request.session["wb_draft"] = {"pk": r.pk, "action": action,
+                                       **{k: request.POST.get(k, "")[:2000] for k in spec.fields}}
     else:
-        messages.success(request, f"已{actions.ACTION_LABELS[action]}：{r.receipt}")
+        messages.success(request, f"已{spec.label}：{r.receipt}")
         if not roles.is_cadre(request.user):
             return redirect("workbench:tasks")
     return redirect("workbench:request", pk=r.pk)
@@ -212,22 +192,25 @@ def volunteers(request):
 def volunteer_edit(request, pk: int | None = None):
     posts = roles.posts_for(request.user)
     vol = get_object_or_404(Volunteer.objects.filter(posts__in=posts).distinct(), pk=pk) if pk else None
-    form = VolunteerForm(request.POST or None, instance=vol, posts=posts)
+    manage = vol is None or roles.may_issue_access(request.user, vol.user)
+    form = VolunteerForm(request.POST or None, instance=vol, posts=posts, manage_login=manage)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             v = form.save(commit=False)
             username = form.cleaned_data["username"]
             if vol is None:
-                user = User(username=username or f"v-{timezone.now():%Y%m%d%H%M%S%f}")
+                user = User(username=username or f"v-{timezone.now():%Y%m%d%H%M%S%f}", first_name=v.name)
+                user.set_unusable_password()      # access comes as a one-time link (access.issue)
+                user.save()
             else:
                 user = vol.user
-                user.username = username or user.username
-            user.first_name = v.name
-            if form.cleaned_data["password"]:
-                user.set_password(form.cleaned_data["password"])
-            elif vol is None:
-                user.set_unusable_password()
-            user.save()
+                if manage and (user.username != (username or user.username) or user.first_name != v.name):
+                    if username and username != user.username:
+                        audit.record(request.user, "credential", None,
+                                     f"登录名 {user.username} 改为 {username}", request)
+                    user.username = username or user.username
+                    user.first_name = v.name
+                    user.save(update_fields=["username", "first_name"])
             v.user = user
             v.save()
             hidden = set(vol.posts.exclude(pk__in=posts).values_list("pk", flat=True)) if vol else set()
@@ -240,7 +223,26 @@ def volunteer_edit(request, pk: int | None = None):
     if vol is not None:
         tasks_of = decorate(list(vol.user.assigned_requests.filter(state__in=OPEN_STATES).select_related("post")),
                             timezone.now())
-    return render(request, "workbench/volunteer_form.html", {"form": form, "vol": vol, "tasks_of": tasks_of})
+    return render(request, "workbench/volunteer_form.html",
+                  {"form": form, "vol": vol, "tasks_of": tasks_of, "manage_login": manage})
+
+
+@require_POST
+@cadre_required
+def volunteer_access(request, pk: int):
+    """Issue a one-time set-password link for a volunteer's login, shown once on this answer."""
+    vol = get_object_or_404(Volunteer.objects.filter(posts__in=roles.posts_for(request.user)).distinct(), pk=pk)
+    if not roles.may_issue_access(request.user, vol.user):
+        audit.record(request.user, "refused", None, f"发放 {vol.user.username} 的登录被拒绝（在别处任职）", request)
+        messages.error(request, f"{vol.name}的登录还担任驻守干部、教师、管理员或其他阵地的志愿者，"
+                                "您不能为它发放登录。请本人或社区管理员处理。")
+        return redirect("workbench:volunteer", pk=vol.pk)
+    path = access.issue(request.user, vol.user, request)
+    link = request.build_absolute_uri(path)
+    response = render(request, "workbench/access_issued.html",
+                      {"vol": vol, "link": link, "qr": mark_safe(access.qr_svg(link))})  # our own SVG, no input
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 # -- deliberations ----------------------------------------------------------------
@@ -289,6 +291,32 @@ def kiosks(request):
     for k in items:
         k.silent = k.last_seen is None or now - k.last_seen > timedelta(hours=1)
     return render(request, "workbench/kiosks.html", {"kiosks": items, "now": now})
+
+
+@cadre_required
+def kiosk_detail(request, pk: int):
+    """One kiosk: rename it, or revoke its token (a stolen kiosk) after ticking the confirmation."""
+    kiosk = get_object_or_404(Kiosk.objects.filter(post__in=roles.posts_for(request.user)).select_related("post"),
+                              pk=pk)
+    error = ""
+    if request.method == "POST":
+        op = request.POST.get("op")
+        if op == "rename":
+            old = kiosk.name
+            error = kiosk_ops.rename(kiosk, request.POST.get("name", ""), request.user, request) or ""
+            if not error:
+                messages.success(request, f"终端 {old} 已改名为 {kiosk.name}")
+                return redirect("workbench:kiosks")
+        elif op == "revoke" and request.POST.get("confirm") == "yes" and not kiosk.revoked:
+            kiosk_ops.revoke(kiosk, request.user, request)
+            messages.success(request, f"终端 {kiosk.name} 已停用，它的令牌不能再连接服务器。"
+                                      + kiosk_ops.held_sentence(kiosk))
+            return redirect("workbench:kiosks")
+        elif op == "revoke":
+            error = "请先勾选“确认停用”，再点停用。"
+    return render(request, "workbench/kiosk.html", {"k": kiosk, "held": kiosk_ops.held_sentence(kiosk),
+                                                    "error": error, "name": request.POST.get("name", kiosk.name)},
+                  status=400 if error else 200)
 
 
 @cadre_required

@@ -10,7 +10,6 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -168,54 +167,45 @@ def test_kiosk_sync_json_counts_every_acknowledgement_of_a_round_that_fails(srv,
     assert out["error"]
 
 
-class SetAsideOutbox(Outbox):
-    """The outbox helper's interface (Outbox.set_aside / mark_set_aside_reported, issue 10.1), which this
-    branch's outbox does not have yet: rows kept in memory, the rest is the real outbox."""
-
-    def __init__(self, *a, rows=(), **kw):
-        super().__init__(*a, **kw)
-        self.rows = [dict(r) for r in rows]
-
-    def set_aside(self) -> list[dict]:
-        return [dict(r) for r in self.rows]
-
-    def mark_set_aside_reported(self, uuids) -> None:
-        for r in self.rows:
-            if r["uuid"] in set(uuids):
-                r["reported"] = True
-
-
 def test_set_aside_rows_reach_the_cadre_once(srv, tmp_path):
-    delivered_uid = str(uuid.uuid4())
-    ok = requests.post(srv.url + protocol.SUBMIT_PATH, headers={"Authorization": f"Bearer {srv.token}"}, json={
-        "protocol": 1, "items": [{"uuid": delivered_uid, "receipt": "WJZ1-7001", "category": "shopping",
-                                  "channel": "touch", "created_at": "2026-11-28T09:00:00+08:00", "room": "1"}]},
-        timeout=30)
-    assert ok.json()["results"][0]["status"] == "created"
-    row = lambda uid, receipt, category: {"uuid": uid, "receipt": receipt, "category": category,  # noqa: E731
-                                          "kind": "request", "reason": "payload: invalid UTF-8",
-                                          "set_aside_at": "2026-11-29T08:00:00+08:00", "reported": False}
-    rows = [row(str(uuid.uuid4()), "WJZ1-7002", "gas_recharge"), row(str(uuid.uuid4()), "WJ\x00?-7", "gas\udcff"),
-            row(delivered_uid, "WJZ1-7001", "shopping")]
-    rows[1]["set_aside_at"] = "2026-11-29T08:00:00+0800"   # the outbox's own time format (no colon)
-    box = SetAsideOutbox(tmp_path / "o.sqlite3", "WJZ1", rows=rows)
+    """Rows the real outbox cannot read any more (payload not UTF-8, JSON cut, receipt damaged) are set aside
+    by it and reported by the client: a kiosk-channel request in the post's inbox, once per uuid."""
+    path = tmp_path / "o.sqlite3"
+    box = Outbox(path, "WJZ1")
+    made = [box.add_request({"category": c, "channel": "touch", "created_at": "2026-11-28T09:00:00+08:00",
+                             "room": str(n)}) for n, c in enumerate(("gas_recharge", "shopping", "home_repair",
+                                                                     "sanitation"))]
+    (bad_utf8, code1), (fine, _), (cut, code3), (bad_code, _) = made
+    # `cut` reached the server before, but its acknowledgement was lost: the server already holds it
+    first = requests.post(srv.url + protocol.SUBMIT_PATH, headers={"Authorization": f"Bearer {srv.token}"},
+                          json={"protocol": 1, "items": [box.personal_data(cut)]}, timeout=30)
+    assert first.json()["results"][0]["status"] == "created"
+    raw = sqlite3.connect(path, isolation_level=None)
+    raw.execute("UPDATE items SET payload=CAST(x'7b22ff' AS TEXT) WHERE uuid=?", (bad_utf8,))
+    raw.execute("UPDATE items SET payload=substr(payload, 1, 20) WHERE uuid IN (?, ?)", (cut, bad_code))
+    raw.execute("UPDATE items SET issued_receipt=CAST(x'ff00' AS TEXT), receipt=NULL WHERE uuid=?", (bad_code,))
+    raw.close()
+
     out = SyncClient(box, srv.url, srv.token).run_once()
-    assert (out["set_aside_reported"], out["error"]) == (3, "")
+    assert (out["sent"], out["set_aside_reported"], out["error"]) == (1, 3, ""), out
     assert all(r["reported"] for r in box.set_aside())
     assert SyncClient(box, srv.url, srv.token).run_once()["set_aside_reported"] == 0   # reported once
 
     db = sqlite3.connect(srv.data / "community.sqlite3")
-    got = {u.replace("-", ""): (c, ch, ir, t) for u, c, ch, ir, t in db.execute(
-        "SELECT uuid, category, channel, issued_receipt, text FROM core_request WHERE uuid IN (?,?,?)",
-        [r["uuid"].replace("-", "") for r in rows])}
-    first, second, third = (got[r["uuid"].replace("-", "")] for r in rows)
-    assert first[:3] == ("gas_recharge", "kiosk", "WJZ1-7002") and "请按回执码联系居民" in first[3]
-    assert second[:3] == ("message", "kiosk", "") and "终端记录损坏" in second[3]
-    assert third[:3] == ("shopping", "touch", "WJZ1-7001")     # delivered before it broke: untouched
-    again = SetAsideOutbox(tmp_path / "o2.sqlite3", "WJZ1", rows=rows)   # reported again (e.g. restored box)
-    assert SyncClient(again, srv.url, srv.token).run_once()["set_aside_reported"] == 3
+    got = {u: (c, ch, ir, t) for u, c, ch, ir, t in db.execute(
+        "SELECT uuid, category, channel, issued_receipt, text FROM core_request")}
+    row = lambda uid: got[uid.replace("-", "")]  # noqa: E731   (SQLite stores a UUIDField as 32 hex digits)
+    assert row(bad_utf8)[:3] == ("gas_recharge", "kiosk", code1) and "请按回执码联系居民" in row(bad_utf8)[3]
+    assert row(bad_code)[:3] == ("sanitation", "kiosk", "") and "终端记录损坏" in row(bad_code)[3]
+    assert row(cut)[:3] == ("home_repair", "touch", code3)   # delivered before it broke: untouched
+    assert row(fine)[1] == "touch"
+    raw = sqlite3.connect(path, isolation_level=None)
+    raw.execute("UPDATE items SET reported=0")   # reported again (say the acknowledgement was lost)
+    raw.close()
+    assert SyncClient(box, srv.url, srv.token).run_once()["set_aside_reported"] == 3   # duplicates
     assert db.execute("SELECT COUNT(*) FROM core_request WHERE channel='kiosk'").fetchone()[0] == 2
     db.close()
+    box.close()
 
 
 def test_a_locked_database_answers_503_for_the_batch_and_the_kiosk_keeps_every_item(srv, tmp_path):

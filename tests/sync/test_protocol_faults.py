@@ -128,11 +128,14 @@ def test_every_api_error_is_the_envelope(srv):
     envelope(requests.get(srv.url + protocol.API_PREFIX + "/no/such/path", timeout=10), 404)
     envelope(requests.get(srv.url + protocol.SUBMIT_PATH, timeout=10), 405)
     # Bodies Django refused before the API saw them: HTML 400 above 2.5 MB. Now 413 from the Content-Length.
-    for size in (protocol.MAX_BODY_BYTES + 1, 3_000_000):
-        pad = json.dumps({"protocol": 1, "items": [item(text="x" * size)]})
-        assert envelope(post(srv, protocol.SUBMIT_PATH, pad), 413)["error"] == "body_too_large"
-    chunks = (b"x" * 100_000 for _ in range(15))   # chunked: no Content-Length to refuse it by
+    pad = json.dumps({"protocol": 1, "items": [item(text="x" * protocol.MAX_BODY_BYTES)]})
+    assert envelope(post(srv, protocol.SUBMIT_PATH, pad), 413)["error"] == "body_too_large"
+    chunks = (b"x" * 70_000 for _ in range(15))   # chunked: no Content-Length to refuse it by
     assert envelope(post(srv, protocol.SUBMIT_PATH, chunks), 413)["error"] == "body_too_large"
+    # Far above the limit the WSGI server itself stops reading (issue 11.8: a body bound in waitress): its
+    # plain 413 cannot carry the envelope, and the kiosk takes any 413 as "send smaller batches".
+    huge = post(srv, protocol.SUBMIT_PATH, "x" * 3_000_000)
+    assert huge.status_code == 413
     huge_cursor = requests.get(srv.url + protocol.UPDATES_PATH, params={"after": 10**30}, timeout=10,
                                headers={"Authorization": f"Bearer {srv.token}"})
     assert "after" in " ".join(envelope(huge_cursor, 422)["fields"])

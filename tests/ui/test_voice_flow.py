@@ -186,3 +186,35 @@ def test_letting_go_of_the_button_ends_the_recording(ui, spoken_wav, monkeypatch
             break
     assert screen.state == "confirm" and "代充燃气" in screen.headline
     assert rec.fed_bytes / 2 / 16000 < 1.6   # only what was said while the button was held
+
+
+def test_a_near_tie_is_one_question_with_two_big_buttons(ui, voice, artefacts):
+    app, screen = ui.app, ui.app.sm.get_screen("voice")
+    speak(ui, voice, "煤气 没有 了 做 不成 饭 了")
+    assert screen.state == "ask"
+    shown = find.texts(screen)
+    assert "代充燃气" in shown and "上门送餐" in shown
+    assert any(t in shown for t in ("您是要代充燃气，还是上门送餐？", "您是要上门送餐，还是代充燃气？"))
+    assert app.services.speaker.last.startswith(screen.headline)
+    ui.screenshot(artefacts / "screens" / "voice_ask.png")
+    from tests.audit import audit_screen
+
+    assert audit_screen(ui, "voice") == []
+    find.tap(ui, "上门送餐")
+    assert app.sm.current == "contact" and app.draft["category"] == "meal_delivery"
+    assert app.draft["transcript"] == "煤气没有了做不成饭了"
+
+
+def test_two_requests_in_one_sentence_the_second_is_offered_when_back(ui, voice):
+    app, screen = ui.app, ui.app.sm.get_screen("voice")
+    speak(ui, voice, "帮 我 充 一下 燃气 还有 帮 我 买 点 菜")
+    assert screen.state == "confirm" and screen.headline == "您是要代充燃气吗？"
+    assert "代买物品" in app.services.speaker.last
+    find.tap(ui, "是")
+    assert app.sm.current == "contact" and app.draft["category"] == "gas_recharge"
+    app.home()
+    ui.pump(0.1)
+    find.tap(ui, "按住说话")
+    assert screen.state == "confirm" and screen.headline == "您还要代买物品吗？"
+    find.tap(ui, "是")
+    assert app.sm.current == "contact" and app.draft["category"] == "shopping"

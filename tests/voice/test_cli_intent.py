@@ -37,3 +37,13 @@ def test_non_utf8_input_is_one_clear_error_line():
 def test_help():
     r = kiosk("intent", "--help", stdin=b"")
     assert r.returncode == 0 and b"JSON" in r.stdout
+
+
+def test_a_near_tie_reports_the_two_to_ask_between_and_two_requests_report_also():
+    lines = ["煤气没有了做不成饭了", "帮我充一下燃气，还有帮我买点菜", "我吃过了，没事"]
+    r = kiosk("intent", stdin="\n".join(lines).encode() + b"\n")
+    assert r.returncode == 0, r.stderr
+    tie, two, fine = (json.loads(x) for x in r.stdout.decode("utf-8").splitlines())
+    assert tie["intent"] is None and tie["reason"] == "tie" and tie["ask"] == ["gas_recharge", "meal_delivery"]
+    assert two["intent"] == "gas_recharge" and two["also"] == "shopping" and "ask" not in two
+    assert fine["intent"] is None and "ask" not in fine and "also" not in fine

@@ -138,3 +138,72 @@ def test_score_zero_never_lets_everything_through(matcher):
 ])
 def test_dialogue_words(matcher, text, word):
     assert matcher.match_dialogue(text) == word
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("不用送饭了", "negated"), ("送饭就不用了", "negated"), ("不需要帮我买菜", "negated"), ("我不想去医院", "negated"),
+    ("暖气修好了", "fine"), ("电梯好着呢", "negated"), ("我家水管不漏了", "negated"),
+    ("刚从医院回来，没事", "fine"), ("我刚去医院看了一下，没啥事", "fine"), ("暖气已经修好了", "fine"),
+    ("垃圾清理好了", "fine"), ("不用麻烦了，我自己去超市", "fine"), ("燃气卡已经充好了", "fine"),
+])
+def test_a_request_word_under_a_negation_or_with_nothing_wrong_is_no_request(matcher, text, reason):
+    m = matcher.match(text)
+    assert m.intent is None and m.ask is None and m.reason == reason, m
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("我没事，就是灯坏了", "home_repair"),              # 没事 then a need after all
+    ("不用送饭了，帮我充一下燃气", "gas_recharge"),     # only the negated request word is dropped
+    ("帮我买菜，不要辣椒", "shopping"),                 # 不要 about something else
+    ("我不会用手机", "phone_class"), ("做不了饭了", "meal_delivery"), ("我自己去不了医院", "medical_escort"),
+    ("灯不亮了", "home_repair"), ("下水道堵了", "home_repair"),
+])
+def test_negations_inside_a_need_keep_the_request(matcher, text, intent):
+    assert matcher.match(text).intent == intent
+
+
+def test_a_negation_never_turns_one_category_into_another(matcher):
+    m = matcher.match("楼道的声控灯不亮了")       # 亮了 after 声控灯 is 不亮了: not 'fixed'
+    assert m.intent in (None, "building_facility")
+
+
+@pytest.mark.parametrize("text, first, second", [
+    ("帮我充燃气，再帮我买点菜", "gas_recharge", "shopping"),
+    ("帮我修一下水龙头，顺便把垃圾清理一下", "home_repair", "sanitation"),
+    ("我想学手机，还想给社区提个意见", "phone_class", "message"),
+])
+def test_two_requests_joined_in_one_sentence_are_both_heard_in_order(matcher, text, first, second):
+    m = matcher.match(text)
+    assert (m.intent, m.also) == (first, second)
+
+
+def test_a_near_tie_asks_between_the_two_in_the_order_said(matcher):
+    m = matcher.match("煤气没有了做不成饭了")
+    assert m.intent is None and m.ask == ("gas_recharge", "meal_delivery")
+
+
+@pytest.mark.parametrize("text", ["今天超市鸡蛋便宜", "我家孙子在兰大一院上班", "买菜回来路过这里", "暖气今年烧得挺热"])
+def test_talk_about_a_place_or_thing_is_no_request(matcher, text):
+    m = matcher.match(text)
+    assert m.intent is None and m.ask is None and m.reason == "chat", m
+
+
+def test_talk_then_a_need_is_a_request(matcher):
+    assert matcher.match("听说社区有老年饭桌，能送到家不").intent == "meal_delivery"
+
+
+def test_the_matcher_reads_pypinyin_without_its_phrase_dictionary():
+    """pypinyin through its API with its documented switches: its phrase dictionary (tens of MB resident) is
+    never loaded by the kiosk's matcher. A fresh process, as the kiosk starts."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    code = ("import sys; from sync.catalog import default_catalog; from voice.intents import IntentMatcher; "
+            "m = IntentMatcher.from_catalog(default_catalog()); assert m.match('燃起卡没钱了').intent == 'gas_recharge'; "
+            "print(sorted(x for x in sys.modules if x.startswith('pypinyin.')))")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYPINYIN_")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, check=True)
+    assert "pypinyin.pinyin_dict" in out.stdout and "pypinyin.phrases_dict" not in out.stdout

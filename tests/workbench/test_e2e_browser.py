@@ -23,7 +23,7 @@ def server(tmp_path):
     srv.token = srv.setup_post_and_kiosk()
     srv.cli("add-user", "--username", "cadre", "--password", "cadre-pass-1", "--name", "张干部", "--post", "WJZ1")
     srv.cli("add-user", "--username", "boss", "--password", "boss-pass-1", "--name", "刘书记", "--admin")
-    srv.cli("add-volunteer", "--username", "zhao", "--password", "zhao-pass-1", "--name", "赵师傅",
+    srv.cli("add-volunteer", "--username", "zhao", "--name", "赵师傅",
             "--post", "WJZ1", "--skill", "shopping", "--kind", "building_head", "--availability", "工作日上午")
     srv.cli("add-volunteer", "--username", "qian", "--name", "钱老板", "--post", "WJZ1", "--skill", "gas_recharge",
             "--kind", "merchant")
@@ -155,6 +155,13 @@ def test_kiosk_request_assigned_resolved_and_kiosk_hears_it(server, kiosk, brows
     phone = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
                                 has_touch=True, locale="zh-CN")
     page = phone.new_page()
+    # The volunteer sets their own password through the one-time link the operator issued (never typed for them).
+    link = server.cli_json("issue-access", "--username", "zhao", "--url", server.url)["link"]
+    page.goto(link)
+    page.fill("#id_new_password1", "zhao-pass-1")
+    page.fill("#id_new_password2", "zhao-pass-1")
+    page.click("button:has-text('保存密码')")
+    page.wait_for_selector(".msg.success")
     login(page, server.url, "zhao", "zhao-pass-1")
     page.wait_for_url("**/w/tasks/")
     tasks = page.inner_text("main")

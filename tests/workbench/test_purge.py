@@ -62,8 +62,9 @@ def test_purge_and_add_volunteer_commands(tmp_path):
     r = run("add-volunteer", "--username", "zhao", "--name", "赵师傅", "--post", "WJZ1", "--skill", "home_repair",
             "--kind", "merchant", "--json")
     assert r.returncode == 0 and json.loads(r.stdout)["name"] == "赵师傅"
-    r = run("grant", "--username", "zhao", "--role", "teacher", "--json")
-    assert r.returncode == 0 and json.loads(r.stdout) == {"username": "zhao", "role": "teacher", "granted": True}
+    r = run("grant", "--username", "zhao", "--role", "teacher", "--post", "WJZ1", "--json")
+    assert r.returncode == 0 and json.loads(r.stdout) == {"username": "zhao", "role": "teacher", "granted": True,
+                                                          "posts": ["WJZ1"]}
     r = run("grant", "--username", "nobody", "--role", "admin")
     assert r.returncode == 1 and "no user 'nobody'" in r.stderr
     r = run("export", "--format", "csv")

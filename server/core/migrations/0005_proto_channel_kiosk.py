@@ -1,5 +1,4 @@
 # Choices only (no SQL): channel "kiosk" marks a request a kiosk reported as unreadable (issue 10.1).
-# Numbered 0005 so it does not collide with another branch's 0004; the lead merges the two leaves.
 
 from django.db import migrations, models
 
@@ -7,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0003_receipt_unique_while_personal_data'),
+        ('core', '0004_kiosk_name_unique_per_post'),
     ]
 
     operations = [

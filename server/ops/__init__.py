@@ -1,0 +1,1 @@
+"""Operations: backup and restore, health, offline update bundles (issue 16)."""
