@@ -11,6 +11,7 @@ import time
 import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -31,7 +32,7 @@ log = logging.getLogger(__name__)
 kivyenv.fresh_text_textures()
 
 WEEKDAYS = "一二三四五六日"
-SPEECH_PATH = Path(__file__).resolve().parent.parent / "assets" / "speech.toml"
+SPEECH_PATH = Path(files("assets") / "speech.toml")
 ADMIN_CORNER_REF = 160      # reference px square in the top-left corner
 ADMIN_HOLD_S = 3.0          # long press, so a resident leaning on the corner does not open it
 EMPTY_DRAFT = {"category": "", "channel": "touch", "transcript": "", "name": "", "building": "",

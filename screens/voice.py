@@ -13,6 +13,7 @@ import logging
 import threading
 import time
 import tomllib
+from importlib.resources import files
 from pathlib import Path
 
 from kivy.app import App
@@ -24,7 +25,7 @@ from screens.widgets import KioskScreen
 
 HOLD_S = 0.6   # a press shorter than this is a tap: keep listening until the resident pauses
 
-TEXTS_PATH = Path(__file__).resolve().parent.parent / "assets" / "voice_screen.toml"
+TEXTS_PATH = Path(files("assets") / "voice_screen.toml")
 TEXTS = tomllib.loads(TEXTS_PATH.read_text(encoding="utf-8"))["voice"]
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))

@@ -10,9 +10,10 @@ import re
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib.resources import files
 from pathlib import Path
 
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
+ASSETS = Path(files("assets"))
 CATALOG_PATH = ASSETS / "catalog.toml"
 
 # DESIGN.md §2: the ids are a public contract.

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from importlib.metadata import version
+
 from django import forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -8,8 +10,9 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 
-from kiosk import __version__
 from server.workbench import audit, roles, throttle
+
+VERSION = version("xingfu-kiosk")   # the installed distribution's, pyproject.toml's
 
 
 def health(request):
@@ -19,7 +22,7 @@ def health(request):
         db = "ok"
     except Exception as exc:  # the health page must answer even when the database does not
         db = f"error: {exc.__class__.__name__}"
-    return JsonResponse({"status": "ok" if db == "ok" else "degraded", "database": db, "version": __version__},
+    return JsonResponse({"status": "ok" if db == "ok" else "degraded", "database": db, "version": VERSION},
                         status=200 if db == "ok" else 503)
 
 
