@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -67,7 +68,11 @@ def installed(venv: Path) -> set[str]:
 def parts(tmp_path_factory):
     where = tmp_path_factory.mktemp("parts")   # under /tmp: outside the repository
     assert ROOT not in where.parents
-    run(sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", where / "dist", ROOT,
+    # Built from a clean copy: an in-tree build reuses build/lib, where files deleted since would linger.
+    src = where / "src"
+    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(".git", ".venv*", ".data", "artefacts", "build", "dist",
+                                                             "*.egg-info", "__pycache__", ".*_cache"))
+    run(sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", where / "dist", src,
         cwd=where)
     (wheel,) = (where / "dist").glob("xingfu_kiosk-*.whl")
     return where, {part: install_part(part, wheel, where) for part in ("server", "kiosk")}
