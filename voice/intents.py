@@ -23,9 +23,10 @@ import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib.resources import files
 from pathlib import Path
 
-DIALOGUE_PATH = Path(__file__).resolve().parent.parent / "assets" / "dialogue.toml"
+DIALOGUE_PATH = Path(files("assets") / "dialogue.toml")
 
 THRESHOLD = 0.78      # below: no intent (asks again)
 MARGIN = 0.08         # best minus runner-up category below this: a near-tie, no intent
