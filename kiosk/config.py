@@ -145,6 +145,8 @@ SCHEMA: dict[str, dict[str, tuple[Any, Any, str]]] = {
         "volume": (0.9, _num(0, 1), "0.0 to 1.0"),
         "max_utterance_s": (10.0, _num(2, 60), "longest recording of one push-to-talk"),
         "end_silence_s": (1.0, _num(0.3, 5), "silence that ends an utterance"),
+        "share_unplaced": (False, _bool, "true = send what the kiosk could not understand (text only, digits and "
+                           "names removed) to the post's cadres to label; off unless the post turns it on"),
     },
 }
 
