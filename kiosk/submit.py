@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -11,6 +12,15 @@ from sync.outbox import OutboxError, OutboxFull
 # What a resident (or the cadre next to them) hears when a field cannot be taken.
 _FIELD_WORDS = {"name": "称呼", "building": "楼号", "unit": "单元", "room": "门牌号", "phone": "电话",
                 "text": "留言内容", "channel": "提交方式"}
+
+
+def _in_chinese(what: str) -> str:
+    """The protocol's English reason (shared with the server's API) said in Chinese for the resident (issue 15.8)."""
+    m = re.fullmatch(r"longer than (\d+) characters", what)
+    if m:
+        return f"最多 {m.group(1)} 个字"
+    return {"must be digits": "只能填数字", "required": "不能空着", "must be a string": "请填文字",
+            "unknown field": "不认识这一项"}.get(what, "请检查后重填")
 
 
 class SubmitError(ValueError):
@@ -32,7 +42,7 @@ def submit_request(services, *, category: str, name: str = "", building: str = "
         raise SubmitError("请留下称呼、楼号门牌或电话，社区才能找到您")
     if errors:
         field, what = next(iter(errors.items()))
-        raise SubmitError(f"{_FIELD_WORDS.get(field, field)}填写有误（{what}）")
+        raise SubmitError(f"{_FIELD_WORDS.get(field, field)}填写有误：{_in_chinese(what)}")
     try:
         uid, receipt = services.outbox.add_request(fields)
     except OutboxFull:

@@ -91,6 +91,13 @@ class Channel(models.TextChoices):
     TOUCH = "touch", "触屏"
     VOICE = "voice", "语音"
     CADRE = "cadre", "干部代录"
+    # Requests a cadre takes down and enters in the workbench (issue 15.2), by how the resident reached them.
+    PHONE = "phone", "电话"
+    VISIT = "visit", "走访"
+    DESK = "desk", "当面"
+
+
+CADRE_CHANNELS = (Channel.PHONE, Channel.VISIT, Channel.DESK)
 
 
 class Request(models.Model):
@@ -121,7 +128,14 @@ class Request(models.Model):
                                  related_name="assigned_requests", verbose_name="志愿者")
     resolution = models.TextField("办理结果", blank=True)
     reject_reason = models.TextField("不受理原因", blank=True)
+    # 5 满意, 3 基本满意, 1 不满意 (the workbench asks in words, issue 15.4); older 1-5 scores read as words too.
     satisfaction = models.PositiveSmallIntegerField("满意度", null=True, blank=True)
+    satisfaction_reason = models.CharField("不满意的原因", max_length=200, blank=True)
+    # The cadre's instruction on assigning ("请今天下午上门"), shown on the volunteer's task card.
+    task_note = models.CharField("派单说明", max_length=200, blank=True)
+    # Set when a volunteer hands the task back; the inbox lists such requests first until reassigned.
+    handed_back_at = models.DateTimeField(null=True, blank=True)
+    handed_back_reason = models.CharField("退回原因", max_length=200, blank=True)
     public_note = models.CharField("给居民的说明", max_length=200, blank=True)  # read out at the kiosk
     personal_data_purged_at = models.DateTimeField(null=True, blank=True)
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, time, timedelta
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from server.core.models import OPEN_STATES, State
 from server.workbench import limits, roles
 from server.workbench.forms import FilterForm
+from sync import protocol
 
 
 def filtered(user, params) -> tuple[QuerySet, FilterForm]:
@@ -18,7 +20,8 @@ def filtered(user, params) -> tuple[QuerySet, FilterForm]:
     qs = roles.requests_for(user)
     data = form.cleaned_data if form.is_valid() else {}
     now = timezone.now()
-    state = data.get("state") or "open"
+    # A search looks through every state unless one is chosen: the caller may ask about last month's request.
+    state = data.get("state") or ("all" if data.get("q") else "open")
     if state == "open":
         qs = qs.filter(state__in=OPEN_STATES)
     elif state == "overdue":
@@ -35,8 +38,41 @@ def filtered(user, params) -> tuple[QuerySet, FilterForm]:
     if data.get("date_to"):
         qs = qs.filter(received_at__lt=datetime.combine(data["date_to"] + timedelta(days=1), time.min, tz))
     if data.get("q"):
-        qs = qs.filter(receipt=data["q"].strip().upper())   # receipts are upper case; exact match uses the index
+        qs = qs.filter(search_q(data["q"]))
     return qs, form
+
+
+_DOOR = re.compile(r"^(\d+)\s*(?:号楼|栋|幢|楼|-|－)\s*(?:(\d+)\s*(?:单元|-|－)\s*)?(?:(\d+)\s*(?:室|号)?)?$")
+
+
+def search_q(text: str) -> Q:
+    """What a cadre types when a resident calls (issue 15.1): a receipt code, any 4+ digits of the phone (or the
+    code's four digits), a door ("3号楼2单元501", "3-2-501", "3号楼"), or a name and words of the request (every
+    word must appear in the name, the address or what the resident said)."""
+    text = " ".join(text.split())
+    code = text.upper()
+    if protocol.RECEIPT_RE.match(code):
+        return Q(receipt=code) | Q(issued_receipt=code)
+    digits = re.sub(r"[\s\-－]", "", text)
+    if digits.isdigit() and len(digits) >= 4:
+        q = Q(phone__contains=digits)
+        if len(digits) == 4:
+            q |= Q(receipt__endswith="-" + digits) | Q(issued_receipt__endswith="-" + digits)
+        return q
+    door = _DOOR.match(text)
+    if door:
+        building, unit, room = door.groups()
+        q = Q(building__in=[building, f"{building}号楼", f"{building}栋", f"{building}幢"])
+        if unit:
+            q &= Q(unit__in=[unit, f"{unit}单元"])
+        if room:
+            q &= Q(room__in=[room, f"{room}室", f"{room}号"])
+        return q
+    q = Q()
+    for word in text.split()[:5]:
+        q &= (Q(contact_name__contains=word) | Q(text__contains=word) | Q(building__contains=word)
+              | Q(room__contains=word))
+    return q
 
 
 def inbox_order(qs: QuerySet, now, state: str) -> QuerySet:
@@ -44,6 +80,9 @@ def inbox_order(qs: QuerySet, now, state: str) -> QuerySet:
     Any other list (closed, all): newest first, straight from the index."""
     if state not in ("", "open", "overdue"):
         return qs.order_by("-received_at", "-id")
+    # Handed back by a volunteer (issue 15.3): first of all, until the cadre sends it out again.
+    back = Case(When(handed_back_at__isnull=False, state=State.ACCEPTED, then=Value(0)), default=Value(1),
+                output_field=IntegerField())
     overdue = Case(When(limits.overdue_q(now), then=Value(0)), default=Value(1), output_field=IntegerField())
-    return qs.annotate(is_late=overdue, urgency=limits.urgency_rank()).order_by("is_late", "urgency", "-received_at",
-                                                                                "-id")
+    return qs.annotate(is_back=back, is_late=overdue, urgency=limits.urgency_rank()).order_by(
+        "is_back", "is_late", "urgency", "-received_at", "-id")
