@@ -42,7 +42,7 @@ def filtered(user, params) -> tuple[QuerySet, FilterForm]:
     return qs, form
 
 
-_DOOR = re.compile(r"^(\d+)\s*(?:号楼|栋|幢|楼|-|－)\s*(?:(\d+)\s*(?:单元|-|－)\s*)?(?:(\d+)\s*(?:室|号)?)?$")
+_DOOR = re.compile(r"^(\d{1,4})\s*(?:号楼|栋|幢|楼|-|－)\s*(?:(\d{1,4})\s*(?:单元|-|－)\s*)?(?:(\d{1,4})\s*(?:室|号)?)?$")
 
 
 def search_q(text: str) -> Q:
@@ -53,13 +53,13 @@ def search_q(text: str) -> Q:
     code = text.upper()
     if protocol.RECEIPT_RE.match(code):
         return Q(receipt=code) | Q(issued_receipt=code)
+    door = _DOOR.match(text)
     digits = re.sub(r"[\s\-－]", "", text)
-    if digits.isdigit() and len(digits) >= 4:
+    if digits.isdigit() and len(digits) >= 4 and not door:
         q = Q(phone__contains=digits)
         if len(digits) == 4:
             q |= Q(receipt__endswith="-" + digits) | Q(issued_receipt__endswith="-" + digits)
         return q
-    door = _DOOR.match(text)
     if door:
         building, unit, room = door.groups()
         q = Q(building__in=[building, f"{building}号楼", f"{building}栋", f"{building}幢"])
