@@ -146,7 +146,9 @@ class Request(models.Model):
         # a post at 10,000 requests for ever. Purged requests never reopen, so a live code never clashes.
         constraints = [models.UniqueConstraint(fields=["post", "receipt"], name="receipt_unique_per_post",
                                                condition=models.Q(personal_data_purged_at__isnull=True))]
-        indexes = [models.Index(fields=["post", "state", "-received_at"], name="inbox_idx")]
+        indexes = [models.Index(fields=["post", "state", "-received_at"], name="inbox_idx"),
+                   # A door a caller gives (issue 15.1) and related requests from one building (15.5).
+                   models.Index(fields=["post", "building", "unit", "room"], name="door_idx")]
 
     def __str__(self) -> str:
         return f"{self.receipt} {self.category} {self.state}"

@@ -38,14 +38,23 @@ def filtered(user, params) -> tuple[QuerySet, FilterForm]:
     if data.get("date_to"):
         qs = qs.filter(received_at__lt=datetime.combine(data["date_to"] + timedelta(days=1), time.min, tz))
     if data.get("q"):
-        qs = qs.filter(search_q(data["q"]))
+        qs = qs.filter(search_q(data["q"], [p.code for p in posts]))
     return qs, form
 
 
 _DOOR = re.compile(r"^(\d{1,4})\s*(?:号楼|栋|幢|楼|-|－)\s*(?:(\d{1,4})\s*(?:单元|-|－)\s*)?(?:(\d{1,4})\s*(?:室|号)?)?$")
 
 
-def search_q(text: str) -> Q:
+SHORT_WORD, SHORT_WORD_DAYS = 3, 30
+
+
+def is_short_words(text: str) -> bool:
+    """Words only (not a code, digits or a door), each shorter than three characters."""
+    t = " ".join(text.split())
+    return bool(t) and not any(ch.isdigit() for ch in t) and all(len(w) < SHORT_WORD for w in t.split())
+
+
+def search_q(text: str, post_codes=()) -> Q:
     """What a cadre types when a resident calls (issue 15.1): a receipt code, any 4+ digits of the phone (or the
     code's four digits), a door ("3号楼2单元501", "3-2-501", "3号楼"), or a name and words of the request (every
     word must appear in the name, the address or what the resident said)."""
@@ -57,8 +66,9 @@ def search_q(text: str) -> Q:
     digits = re.sub(r"[\s\-－]", "", text)
     if digits.isdigit() and len(digits) >= 4 and not door:
         q = Q(phone__contains=digits)
-        if len(digits) == 4:
-            q |= Q(receipt__endswith="-" + digits) | Q(issued_receipt__endswith="-" + digits)
+        if len(digits) == 4:    # or the four digits of a code; exact codes, so every branch has an index
+            codes = [f"{code}-{digits}" for code in post_codes]
+            q |= Q(receipt__in=codes) | Q(issued_receipt__in=codes)
         return q
     if door:
         building, unit, room = door.groups()
@@ -69,9 +79,14 @@ def search_q(text: str) -> Q:
             q &= Q(room__in=[room, f"{room}室", f"{room}号"])
         return q
     q = Q()
-    for word in text.split()[:5]:
-        q &= (Q(contact_name__contains=word) | Q(text__contains=word) | Q(building__contains=word)
-              | Q(room__contains=word))
+    words = text.split()[:5]
+    if all(len(w) < SHORT_WORD for w in words):
+        # A trigram index cannot answer one- or two-character words: look through the recent requests only.
+        q &= Q(received_at__gte=timezone.now() - timedelta(days=SHORT_WORD_DAYS))
+    for word in words:
+        # Only columns with a trigram index on PostgreSQL (migration core 0005): one unindexed branch of an OR
+        # turns the whole search into a scan of every request.
+        q &= Q(contact_name__contains=word) | Q(text__contains=word) | Q(building__contains=word)
     return q
 
 

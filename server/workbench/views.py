@@ -89,6 +89,7 @@ def inbox(request):
         "request_base": reverse("workbench:request", args=[0])[:-2], "form": form, "sel": {k: request.GET.get(k, "") for k in form.fields}, "page": page, "rows": rows, "latest": latest, "query": params.urlencode(),
         "overdue_count": counts["late"],
         "cadre_channels": [c.value for c in CADRE_CHANNELS],
+        "short_search": listing.is_short_words(request.GET.get("q", "")), "short_days": listing.SHORT_WORD_DAYS,
         "filters_open": any(request.GET.get(k) for k in form.fields if k != "q"),
     })
 

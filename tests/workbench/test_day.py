@@ -59,6 +59,15 @@ def test_search_by_phone_digits_name_door_words_and_code(world):
     assert "厨房水管漏水" in page and "刘奶奶" in page               # the row shows what the resident said
 
 
+def test_a_two_character_word_searches_the_recent_month_and_says_so(world):
+    a, c = world["a"], client_for(world["cadre_a"])
+    recent = make_request(a, "home_repair", text="家里漏水", ago=timedelta(days=3), receipt="WJZ1-0001")
+    old = make_request(a, "home_repair", text="楼上漏水到我家", ago=timedelta(days=60), receipt="WJZ1-0002")
+    assert found(c, "漏水") == {recent.receipt}
+    assert "只查最近 30 天" in c.get("/w/inbox/", {"q": "漏水"}).content.decode()
+    assert found(c, "楼上漏水") == {old.receipt}                      # three or more characters: all time
+
+
 def test_inbox_rows_and_daily_list_show_what_the_resident_said(world):
     a, c = world["a"], client_for(world["cadre_a"])
     make_request(a, "sanitation", text="楼道里堆了很多纸箱", contact_name="周阿姨")

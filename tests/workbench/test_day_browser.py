@@ -158,3 +158,28 @@ def test_a_cadres_day(server, kiosk, browser, artefacts):   # noqa: F811
     assert page.goto(server.url + "/favicon.ico").ok
     vphone.close()
     cadre.close()
+
+
+def test_related_requests_gathered_into_a_topic_in_one_tap(server, kiosk, browser, artefacts):   # noqa: F811
+    for name, room, text in (("周阿姨", "101", "楼道灯坏了"), ("吴爷爷", "302", "楼道太黑，晚上不敢走"),
+                             ("郑奶奶", "501", "楼梯灯不亮")):
+        kiosk("submit", "--category", "sanitation", "--name", name, "--building", "6号楼", "--room", room,
+              "--text", text)
+    assert kiosk("sync", "--once")["sent"] == 3
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = ctx.new_page()
+    login(page, server.url, "cadre", "cadre-pass-1")
+    page.wait_for_url("**/w/inbox/")
+    page.fill("#f_q", "周阿姨")
+    page.click("form.search button:has-text('查找')")
+    page.locator("table.inbox tbody tr a.receipt").first.click()
+    related = page.inner_text("section.related")
+    assert "楼道太黑" in related and "楼梯灯不亮" in related and "建议开一次微议事" in related
+    shot(page, artefacts, "12-related")
+    page.click("button:has-text('一键合并，开微议事（3 件）')")
+    page.wait_for_selector(".msg.success")
+    assert "已把 3 件诉求并入新议事" in page.inner_text(".msg.success")
+    shot(page, artefacts, "13-gathered-topic")
+    updates = kiosk("sync", "--once")["updates"]
+    assert updates >= 3                      # each resident hears at the kiosk that it went to 微议事
+    ctx.close()

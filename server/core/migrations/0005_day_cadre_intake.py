@@ -56,5 +56,9 @@ class Migration(migrations.Migration):
             name='channel',
             field=models.CharField(choices=[('touch', '触屏'), ('voice', '语音'), ('cadre', '干部代录'), ('phone', '电话'), ('visit', '走访'), ('desk', '当面')], default='touch', max_length=8),
         ),
+        migrations.AddIndex(
+            model_name='request',
+            index=models.Index(fields=['post', 'building', 'unit', 'room'], name='door_idx'),
+        ),
         migrations.RunPython(_pg_trgm, _drop_pg_trgm),
     ]
