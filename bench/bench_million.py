@@ -115,7 +115,7 @@ def main() -> int:
         for col in cols:
             cur.execute(f'CREATE INDEX core_request_{col}_trgm ON core_request USING gin (("{col}"::text) '
                         f'gin_trgm_ops)')
-        cur.execute("ANALYZE")
+        cur.execute("VACUUM ANALYZE core_request")     # as autovacuum would: index-only scans need it
         indexed = time.perf_counter() - t1
         cur.execute("SELECT count(*), count(*) FILTER (WHERE state IN ('received','accepted','assigned',"
                     "'in_progress')) FROM core_request")
@@ -141,8 +141,10 @@ def measure_all(args, cadre, admin, total) -> int:
             r = c.get(path)
             times.append((time.perf_counter() - t) * 1000)
         times.sort()
-        m = re.search(r"共 (\d+) 件", r.content.decode())
-        return statistics.median(times), times[max(0, int(0.95 * len(times)) - 1)], m.group(1) if m else ""
+        page = r.content.decode()
+        m = re.search(r"共 (\d+) 件", page) or re.search(r"找到 (\d+) 件以上", page)
+        shown = (m.group(1) + ("+" if "件以上" in m.group(0) else "")) if m else ""
+        return statistics.median(times), times[max(0, int(0.95 * len(times)) - 1)], shown
 
     print(f"| case (PostgreSQL, {total:,} requests) | rows matched | p50 ms | p95 ms | target |")
     print("|---|---|---|---|---|")

@@ -60,5 +60,11 @@ class Migration(migrations.Migration):
             model_name='request',
             index=models.Index(fields=['post', 'building', 'unit', 'room'], name='door_idx'),
         ),
+        migrations.AddIndex(
+            model_name='request',
+            index=models.Index(condition=models.Q(('state__in', ['received', 'accepted', 'assigned', 'in_progress'])),
+                               fields=['post', '-received_at'], include=('id', 'state', 'category', 'handed_back_at'),
+                               name='open_idx'),
+        ),
         migrations.RunPython(_pg_trgm, _drop_pg_trgm),
     ]
