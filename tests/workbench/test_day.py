@@ -51,6 +51,7 @@ def test_search_by_phone_digits_name_door_words_and_code(world):
     assert found(c, "5号楼1单元302") == {liu.receipt}               # the door, as said on the phone
     assert found(c, "5-1-302") == {liu.receipt}
     assert found(c, "漏水 厨房") == {liu.receipt}                   # words of the request, each must appear
+    assert found(c, "水管漏水 厨房") == {liu.receipt}               # a long word and a short one
     assert found(c, liu.receipt.lower()) == {liu.receipt}           # the code
     assert found(c, "9999") == {old.receipt}                        # closed ones are found too (a follow-up call)
     assert theirs.receipt not in found(c, "漏水")                   # never another post's
