@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from types import SimpleNamespace
 
@@ -19,7 +20,13 @@ def _one_line_errors(fn):
         from sync.outbox import OutboxError
 
         try:
-            return fn(args)
+            rc = fn(args)
+            sys.stdout.flush()      # a closed pipe shows here, inside the check below, not at exit
+            return rc
+        except BrokenPipeError:
+            # The reader went away (`kiosk queue --json | head`): nothing is wrong with storage. Say nothing more.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
         except (OutboxError, sqlite3.Error, OSError) as exc:
             raise _fail(f"终端存储出错（outbox）：{exc}") from None
     return run

@@ -1,6 +1,9 @@
 from django.urls import include, path
 
+from server.workbench.views import favicon
+
 urlpatterns = [
+    path("favicon.ico", favicon),
     path("", include("server.core.urls")),
     path("w/", include("server.workbench.urls")),
     path("w/", include("server.voicelearn.urls")),

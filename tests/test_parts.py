@@ -7,7 +7,8 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-KIOSK_SIDE = {"kiosk", "screens", "voice", "kivy", "vosk", "sounddevice", "numpy", "pyttsx3", "pypinyin", "qrcode"}
+# qrcode is in both parts: the server draws the one-time access link's QR (server/workbench/access.py).
+KIOSK_SIDE = {"kiosk", "screens", "voice", "kivy", "vosk", "sounddevice", "numpy", "pyttsx3", "pypinyin"}
 
 
 def imported_top_names(path: Path) -> set[str]:

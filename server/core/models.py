@@ -85,6 +85,13 @@ class Channel(models.TextChoices):
     VOICE = "voice", "语音"
     CADRE = "cadre", "干部代录"
     KIOSK = "kiosk", "终端报告"   # the kiosk reported a record it could not read (server.api.kinds.handle_set_aside)
+    # Requests a cadre takes down and enters in the workbench (issue 15.2), by how the resident reached them.
+    PHONE = "phone", "电话"
+    VISIT = "visit", "走访"
+    DESK = "desk", "当面"
+
+
+CADRE_CHANNELS = (Channel.PHONE, Channel.VISIT, Channel.DESK)
 
 
 class Request(models.Model):
@@ -115,7 +122,14 @@ class Request(models.Model):
                                  related_name="assigned_requests", verbose_name="志愿者")
     resolution = models.TextField("办理结果", blank=True)
     reject_reason = models.TextField("不受理原因", blank=True)
+    # 5 满意, 3 基本满意, 1 不满意 (the workbench asks in words, issue 15.4); older 1-5 scores read as words too.
     satisfaction = models.PositiveSmallIntegerField("满意度", null=True, blank=True)
+    satisfaction_reason = models.CharField("不满意的原因", max_length=200, blank=True)
+    # The cadre's instruction on assigning ("请今天下午上门"), shown on the volunteer's task card.
+    task_note = models.CharField("派单说明", max_length=200, blank=True)
+    # Set when a volunteer hands the task back; the inbox lists such requests first until reassigned.
+    handed_back_at = models.DateTimeField(null=True, blank=True)
+    handed_back_reason = models.CharField("退回原因", max_length=200, blank=True)
     public_note = models.CharField("给居民的说明", max_length=200, blank=True)  # read out at the kiosk
     personal_data_purged_at = models.DateTimeField(null=True, blank=True)
 
@@ -126,7 +140,14 @@ class Request(models.Model):
         # a post at 10,000 requests for ever. Purged requests never reopen, so a live code never clashes.
         constraints = [models.UniqueConstraint(fields=["post", "receipt"], name="receipt_unique_per_post",
                                                condition=models.Q(personal_data_purged_at__isnull=True))]
-        indexes = [models.Index(fields=["post", "state", "-received_at"], name="inbox_idx")]
+        indexes = [models.Index(fields=["post", "state", "-received_at"], name="inbox_idx"),
+                   # A door a caller gives (issue 15.1) and related requests from one building (15.5).
+                   models.Index(fields=["post", "building", "unit", "room"], name="door_idx"),
+                   # The open requests alone, with what the work queue sorts by (issue 15.6): the inbox orders and
+                   # counts them from this index without reading a million rows' pages (PostgreSQL: index-only).
+                   models.Index(fields=["post", "-received_at"], name="open_idx",
+                                include=["id", "state", "category", "handed_back_at"],
+                                condition=models.Q(state__in=["received", "accepted", "assigned", "in_progress"]))]
 
     def __str__(self) -> str:
         return f"{self.receipt} {self.category} {self.state}"

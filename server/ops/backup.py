@@ -99,12 +99,12 @@ def _run(cmd: list[str]) -> None:
 
 
 def backup(to: Path, passphrase: str | None = None) -> dict:
-    from kiosk import __version__
+    from importlib.metadata import version
 
     db = _db()
     engine = "sqlite" if "sqlite" in db["ENGINE"] else "postgresql"
     meta = {"format": 1, "engine": engine, "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "version": __version__}
+            "version": version("xingfu-kiosk")}
     with tempfile.TemporaryDirectory() as tmp:
         os.chmod(tmp, 0o700)
         if engine == "sqlite":

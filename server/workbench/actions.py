@@ -34,6 +34,7 @@ class Action:
     fields: tuple[str, ...]         # what the request page's form posts
     run: Callable[..., RequestEvent]
     volunteer: bool = False         # a volunteer may take it on their own task
+    cadre: bool = True              # a cadre may take it (handing back is the volunteer's; a cadre reassigns)
 
 
 class ActionError(ValueError):
@@ -43,7 +44,7 @@ class ActionError(ValueError):
 def allowed_actions(r: Request, user) -> list[str]:
     """The actions this user may take on this request now (the request page shows exactly these)."""
     if roles.is_cadre(user):
-        return [name for name, a in REGISTRY.items() if r.state in a.from_states]
+        return [name for name, a in REGISTRY.items() if a.cadre and r.state in a.from_states]
     if roles.is_volunteer(user) and r.assignee_id == user.pk:
         return [name for name, a in REGISTRY.items() if a.volunteer and r.state in a.from_states]
     return []
@@ -97,8 +98,20 @@ def accept(r, actor, *, note="", public_note="", http_request=None):
 def assign(r, actor, volunteer: Volunteer, *, note="", public_note="", http_request=None):
     if not volunteer.active or not volunteer.posts.filter(pk=r.post_id).exists():
         raise ActionError(f"{volunteer.name}不在本阵地的微力量名单里，不能派给他/她。")
-    return _apply(r, "assign", actor, note=f"派给 {volunteer.name}" + (f"：{note.strip()}" if note.strip() else ""),
-                  public_note=public_note, http_request=http_request, assignee=volunteer.user)
+    note = (note or "").strip()[:200]
+    return _apply(r, "assign", actor, note=f"派给 {volunteer.name}" + (f"：{note}" if note else ""),
+                  public_note=public_note, http_request=http_request, assignee=volunteer.user, task_note=note,
+                  handed_back_at=None, handed_back_reason="")
+
+
+def hand_back(r, actor, reason: str, *, public_note="", http_request=None):
+    """A volunteer who cannot do the task gives it back; it goes to the top of the cadre's inbox (issue 15.3)."""
+    reason = (reason or "").strip()[:200]
+    if not reason:
+        raise ActionError("请写上为什么办不了，干部好另外安排。")
+    return _apply(r, "hand_back", actor, note=f"志愿者退回：{reason}", public_note=public_note,
+                  http_request=http_request, assignee=None, task_note="", handed_back_at=timezone.now(),
+                  handed_back_reason=reason)
 
 
 def start(r, actor, *, note="", public_note="", http_request=None):
@@ -131,11 +144,31 @@ def merge(r, actor, topic: Topic, *, note="", public_note="", http_request=None)
     return event
 
 
-def follow_up(r, actor, satisfaction: int, *, note="", public_note="", http_request=None):
-    if satisfaction not in (1, 2, 3, 4, 5):
-        raise ActionError("满意度请选一到五分。")
-    return _apply(r, "follow_up", actor, note=note or f"回访：满意度 {satisfaction} 分", public_note=public_note,
-                  http_request=http_request, satisfaction=satisfaction)
+# The resident answers in words (issue 15.4); the score behind each word keeps older 1-5 records comparable.
+SATISFACTION_WORDS = {"满意": 5, "基本满意": 3, "不满意": 1}
+
+
+def satisfaction_word(score: int | None) -> str:
+    if not score:
+        return ""
+    return "满意" if score >= 4 else "基本满意" if score == 3 else "不满意"
+
+
+def follow_up(r, actor, satisfaction: int | str, *, reason="", note="", public_note="", http_request=None):
+    if isinstance(satisfaction, str):
+        satisfaction = satisfaction.strip()
+        score = _posted_int(satisfaction) if satisfaction.isdigit() else SATISFACTION_WORDS.get(satisfaction)
+    else:
+        score = satisfaction
+    if score not in (1, 2, 3, 4, 5):
+        raise ActionError("请选居民的评价：满意、基本满意或不满意。")
+    reason = (reason or "").strip()[:200]
+    if score <= 2 and not reason:
+        raise ActionError("居民不满意时，请问一问原因并写下来。")
+    text = f"回访：{satisfaction_word(score)}" + (f"（{reason}）" if reason else "")
+    return _apply(r, "follow_up", actor, note=(note.strip() + "；" if note.strip() else "") + text,
+                  public_note=public_note, http_request=http_request, satisfaction=score,
+                  satisfaction_reason=reason)
 
 
 def reopen(r, actor, reason: str, *, public_note="", http_request=None):
@@ -143,7 +176,7 @@ def reopen(r, actor, reason: str, *, public_note="", http_request=None):
     if not reason:
         raise ActionError("请写上为什么重新办理。")
     return _apply(r, "reopen", actor, note=reason, public_note=public_note, http_request=http_request,
-                  resolved_at=None, satisfaction=None, assignee=None)
+                  resolved_at=None, satisfaction=None, satisfaction_reason="", assignee=None, task_note="")
 
 
 def tell_outcome(topic: Topic, actor, *, http_request=None) -> int:
@@ -204,9 +237,13 @@ REGISTRY: dict[str, Action] = {
     "merge": Action("并入议事", OPEN, S.MERGED, "您反映的问题已并入社区议事：{title}。商量好以后告诉您结果。",
                     ("topic", "note", "public_note"), _form_merge),
     "follow_up": Action("记录回访", frozenset({S.RESOLVED}), S.FOLLOWED_UP, "谢谢您的评价。",
-                        ("satisfaction", "note", "public_note"),
-                        lambda r, u, d, **kw: follow_up(r, u, _posted_int(d.get("satisfaction")),
-                                                        note=d.get("note", ""), **kw)),
+                        ("satisfaction", "reason", "note", "public_note"),
+                        lambda r, u, d, **kw: follow_up(r, u, (d.get("satisfaction") or "").strip(),
+                                                        reason=d.get("reason", ""), note=d.get("note", ""), **kw)),
+    "hand_back": Action("退回", frozenset({S.ASSIGNED, S.IN_PROGRESS}), S.ACCEPTED,
+                        "社区正在为您另外安排人手，请稍等。", ("reason", "public_note"),
+                        lambda r, u, d, **kw: hand_back(r, u, d.get("reason", ""), **kw), volunteer=True,
+                        cadre=False),
     "reopen": Action("重新办理", frozenset({S.RESOLVED, S.FOLLOWED_UP, S.REJECTED, S.MERGED}), S.ACCEPTED,
                      "您的诉求已经重新办理，我们会尽快处理。", ("reason", "public_note"),
                      lambda r, u, d, **kw: reopen(r, u, d.get("reason", ""), **kw)),

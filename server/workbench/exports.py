@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from urllib.parse import quote
 
 from django.http import HttpResponse, StreamingHttpResponse
@@ -52,9 +53,16 @@ def csv_response(qs) -> StreamingHttpResponse:
     return resp
 
 
+# Digits with the signs, spaces and brackets of a phone number or an amount: no formula can hide in these.
+_NUMBER_LIKE = re.compile(r"[+\-]?[\d\s().\-]*\d[\d\s().\-]*")
+
+
 def _safe(v):
-    # A resident's text starting with = + - @ would run as a formula in a spreadsheet.
-    return "'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v
+    """A resident's text starting with = + - @ would run as a formula in a spreadsheet, so it gets a leading '.
+    Only text: numbers, and text that is only a number ("+1 234", "-5"), are shown as they are (issue 15.8)."""
+    if not isinstance(v, str) or v[:1] not in ("=", "+", "-", "@") or _NUMBER_LIKE.fullmatch(v):
+        return v
+    return "'" + v
 
 
 def _quote(s: str) -> str:
@@ -74,4 +82,17 @@ def xlsx_response(qs) -> HttpResponse:
     resp = HttpResponse(buf.getvalue(),
                         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(_name('xlsx'))}"
+    return resp
+
+
+def metrics_csv(header: list[str], table: list[list], months: int) -> HttpResponse:
+    """The metrics page's figures as CSV: the same rows the page's tables show."""
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(header)
+    for row in table:
+        w.writerow([_safe(v) for v in row])
+    resp = HttpResponse("\ufeff" + buf.getvalue(), content_type="text/csv; charset=utf-8")
+    name = f"接诉即办统计-最近{months}个月-{timezone.localdate():%Y%m%d}.csv"
+    resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(name)}"
     return resp

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.models import User
 
-from server.core.models import Post, State
+from server.core.models import CADRE_CHANNELS, Post, State
 from server.workbench import privacy
 from server.workbench.models import Topic, Volunteer
 from sync.catalog import default_catalog
@@ -22,7 +22,7 @@ class FilterForm(forms.Form):
     state = forms.ChoiceField(label="状态", required=False, choices=STATE_FILTERS)
     date_from = forms.DateField(label="从", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label="到", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    q = forms.CharField(label="回执号", required=False, max_length=16)
+    q = forms.CharField(label="查找", required=False, max_length=50)
 
     def __init__(self, *args, posts=(), **kw):
         super().__init__(*args, **kw)
@@ -92,3 +92,37 @@ def _public(text: str) -> str:
 
 class PostChoice(forms.Form):
     post = forms.ModelChoiceField(queryset=Post.objects.none(), label="阵地")
+
+
+class CadreEntryForm(forms.Form):
+    """A request a cadre takes by phone, on a home visit or at the desk (干部代录, issue 15.2)."""
+
+    post = forms.ModelChoiceField(queryset=Post.objects.none(), label="阵地", empty_label=None)
+    channel = forms.ChoiceField(label="怎么来的", choices=[(c.value, c.label) for c in CADRE_CHANNELS],
+                                widget=forms.RadioSelect, initial=CADRE_CHANNELS[0].value)
+    category = forms.ChoiceField(label="类别")
+    contact_name = forms.CharField(label="称呼", max_length=50, required=False)
+    building = forms.CharField(label="楼号", max_length=20, required=False)
+    unit = forms.CharField(label="单元", max_length=20, required=False)
+    room = forms.CharField(label="门牌号", max_length=20, required=False)
+    phone = forms.CharField(label="电话", max_length=20, required=False)
+    text = forms.CharField(label="居民说的话", required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, posts=None, **kw):
+        super().__init__(*args, **kw)
+        self.fields["post"].queryset = posts if posts is not None else Post.objects.none()
+        self.fields["category"].choices = [("", "请选择")] + category_choices()
+
+    def clean_phone(self):
+        phone = self.cleaned_data["phone"].strip()
+        digits = "".join(ch for ch in phone if ch not in " -－()（）")
+        if digits and not digits.lstrip("+").isdigit():
+            raise forms.ValidationError("电话只能填数字。")
+        return digits
+
+    def clean(self):
+        data = super().clean()
+        if not any((data.get(f) or "").strip() for f in ("contact_name", "building", "unit", "room", "phone")):
+            raise forms.ValidationError("请至少留下称呼、楼号门牌或电话中的一项，好找到居民。")
+        return data

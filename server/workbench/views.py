@@ -12,21 +12,22 @@ from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Q
-from django.http import Http404, JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from server.core.models import OPEN_STATES, Kiosk, State
-from server.workbench import access, actions, audit, exports, limits, listing, metrics, roles
+from server.core.models import CADRE_CHANNELS, OPEN_STATES, Kiosk, Request, State
+from server.workbench import access, actions, audit, exports, intake, limits, listing, metrics, roles
 from server.workbench import kiosks as kiosk_ops
-from server.workbench.forms import TopicForm, VolunteerForm
+from server.workbench.forms import CadreEntryForm, TopicForm, VolunteerForm
 from server.workbench.models import AuditLog, Topic, TopicStatus, Volunteer
 from sync.catalog import default_catalog
 
 PAGE_SIZE = 50
+SEARCH_COUNT_CAP = 1000
 
 
 def cadre_required(view):
@@ -68,16 +69,23 @@ def decorate(rows, now):
 def inbox(request):
     now = timezone.now()
     qs, form = listing.filtered(request.user, request.GET)
-    qs = listing.inbox_order(qs, now, form.cleaned_data.get("state", "") if form.is_valid() else "").select_related(
-        "post", "assignee")
+    qs = listing.inbox_order(qs, now, form.cleaned_data.get("state", "") if form.is_valid() else "")
     # One pass over the open requests gives the overdue banner and, for the default list, the page count.
     counts = roles.requests_for(request.user).filter(state__in=OPEN_STATES).aggregate(
         open=Count("id"), late=Count("id", filter=limits.overdue_q(now)))
-    paginator = Paginator(qs, PAGE_SIZE)
+    # Order the ids only (from the open requests' covering index), then read the page's 50 rows: sorting whole
+    # rows read a million-row table's pages for every open request (issue 15.6).
+    paginator = Paginator(qs.values_list("id", flat=True), PAGE_SIZE)
+    searching = bool(form.is_valid() and form.cleaned_data.get("q"))
     if not any(request.GET.get(k) for k in form.fields if k != "state") and request.GET.get("state", "open") == "open":
         paginator.count = counts["open"]    # the same set: skip a second COUNT
+    elif searching:
+        # A search counts up to a limit: "Liu" may match ten thousand; the cadre narrows it, not pages through.
+        paginator.count = qs.values("id")[:SEARCH_COUNT_CAP + 1].count()
     page = paginator.get_page(request.GET.get("page"))
-    rows = decorate(list(page.object_list), now)
+    ids = list(page.object_list)
+    found = Request.objects.select_related("post", "assignee").in_bulk(ids)
+    rows = decorate([found[i] for i in ids if i in found], now)
     seen = request.session.get("inbox_seen_id", 0)
     for r in rows:
         r.is_new = r.pk > seen
@@ -88,6 +96,10 @@ def inbox(request):
     return render(request, "workbench/inbox.html", {
         "request_base": reverse("workbench:request", args=[0])[:-2], "form": form, "sel": {k: request.GET.get(k, "") for k in form.fields}, "page": page, "rows": rows, "latest": latest, "query": params.urlencode(),
         "overdue_count": counts["late"],
+        "cadre_channels": [c.value for c in CADRE_CHANNELS],
+        "capped": searching and page.paginator.count > SEARCH_COUNT_CAP, "cap": SEARCH_COUNT_CAP,
+        "short_search": listing.is_short_words(request.GET.get("q", "")), "short_days": listing.SHORT_WORD_DAYS,
+        "filters_open": any(request.GET.get(k) for k in form.fields if k != "q"),
     })
 
 
@@ -126,13 +138,62 @@ def request_detail(request, pk: int):
     draft = request.session.pop("wb_draft", None) or {}
     ctx = {"draft": draft if draft.get("pk") == r.pk else {},
            "r": r, "events": list(r.events.select_related("actor")), "allowed": allowed,
-           "action_labels": actions.ACTION_LABELS, "accept_by": limits.accept_by(r.category, r.received_at),
+           "action_labels": actions.ACTION_LABELS, "satisfaction_words": list(actions.SATISFACTION_WORDS),
+           "related_days": RELATED_DAYS, "accept_by": limits.accept_by(r.category, r.received_at),
            "resolve_by": limits.resolve_by(r.category, r.received_at), "topics_of": r.topics.all()}
     if "assign" in allowed:
         ctx["volunteers"] = _volunteer_suggestions(r)
     if "merge" in allowed:
         ctx["topics"] = Topic.objects.filter(post=r.post_id).exclude(status=TopicStatus.CLOSED)
+    if roles.is_cadre(request.user):
+        ctx["related"] = decorate(list(related_to(r)), now)
     return render(request, "workbench/request.html", ctx)
+
+
+RELATED_DAYS = 3
+
+
+def related_to(r):
+    """Open requests of the same category from the same building within a few days (issue 15.5)."""
+    if not r.building or r.state not in OPEN_STATES:
+        return Request.objects.none()
+    span = timedelta(days=RELATED_DAYS)
+    return (Request.objects.filter(post=r.post_id, category=r.category, building=r.building,
+                                   state__in=OPEN_STATES, received_at__gte=r.received_at - span,
+                                   received_at__lte=r.received_at + span)
+            .exclude(pk=r.pk).order_by("received_at"))
+
+
+@require_POST
+@cadre_required
+def gather(request, pk: int):
+    """One tap: this request and its related ones go into a new deliberation topic (微议事)."""
+    r = get_object_or_404(roles.requests_for(request.user), pk=pk)
+    others = list(related_to(r))
+    if not others:
+        messages.error(request, "没有同一楼栋的同类诉求可以合并。")
+        return redirect("workbench:request", pk=r.pk)
+    label = labels().get(r.category, r.category)
+    # The title is read out to the residents at the kiosk: no door numbers (privacy) and no digits (the voice).
+    with transaction.atomic():
+        topic = Topic.objects.create(post=r.post, title=f"同一楼栋的{label}问题", created_by=request.user,
+                                     description=f"{r.building} 几天内 {len(others) + 1} 件同类诉求，一起商量。")
+        for x in [r, *others]:
+            actions.merge(x, request.user, topic, http_request=request)
+    messages.success(request, f"已把 {len(others) + 1} 件诉求并入新议事“{topic.title}”，请安排议事时间。")
+    return redirect("workbench:topic", pk=topic.pk)
+
+
+@cadre_required
+def take_request(request):
+    """干部代录: a request taken by phone, on a visit or at the desk, entered here (issue 15.2)."""
+    posts = roles.posts_for(request.user)
+    form = CadreEntryForm(request.POST or None, posts=posts)
+    if request.method == "POST" and form.is_valid():
+        r = intake.take(request.user, form.cleaned_data, http_request=request)
+        messages.success(request, f"已登记。请告诉居民回执号：{r.receipt}（在终端“查进度”或扫码页可查）")
+        return redirect("workbench:request", pk=r.pk)
+    return render(request, "workbench/take.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @require_POST
@@ -282,6 +343,23 @@ def metrics_page(request):
     months = min(int(raw), 36) if raw.isdigit() and int(raw) > 0 else 12
     data = metrics.compute(roles.requests_for(request.user), months=months, now=timezone.now())
     return render(request, "workbench/metrics.html", {**data, "months": months})
+
+
+@cadre_required
+def metrics_export(request):
+    """The metrics page's figures as CSV: the same computation, the same rows."""
+    raw = request.GET.get("months", "")
+    months = min(int(raw), 36) if raw.isdigit() and int(raw) > 0 else 12
+    data = metrics.compute(roles.requests_for(request.user), months=months, now=timezone.now())
+    audit.record(request.user, "export", None, f"导出统计 最近 {months} 个月", request)
+    return exports.metrics_csv(metrics.TABLE_HEADER, metrics.table_rows(data), months)
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico on every page; answer with the post's mark instead of a 404 in the logs."""
+    from django.contrib.staticfiles import finders
+    path = finders.find("workbench/favicon.svg")
+    return FileResponse(open(path, "rb"), content_type="image/svg+xml", headers={"Cache-Control": "max-age=86400"})
 
 
 @cadre_required

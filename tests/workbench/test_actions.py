@@ -58,17 +58,18 @@ def test_required_words_and_scores(world):
             call()
     actions.accept(r, cadre)
     actions.resolve(r, cadre, "已办")
-    with pytest.raises(actions.ActionError, match="一到五"):
+    with pytest.raises(actions.ActionError, match="满意、基本满意或不满意"):
         actions.follow_up(r, cadre, 6)
     assert r.events.count() == 2
 
 
-def test_volunteer_may_only_start_and_resolve_own_task(world):
+def test_volunteer_may_only_start_resolve_or_hand_back_own_task(world):
     r, cadre, vol = world["ra"], world["cadre_a"], world["vol"]
     with pytest.raises(actions.ActionError, match="没有权限"):
         actions.accept(r, vol.user)
     actions.assign(r, cadre, vol)
-    assert actions.allowed_actions(r, vol.user) == ["start", "resolve"]
+    assert actions.allowed_actions(r, vol.user) == ["start", "resolve", "hand_back"]
+    assert "hand_back" not in actions.allowed_actions(r, cadre)
     other = make_request(world["a"])
     assert actions.allowed_actions(other, vol.user) == []
 

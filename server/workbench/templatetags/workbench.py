@@ -16,8 +16,9 @@ def user_role(context) -> dict:
 
 
 @register.filter
-def stars(n) -> str:
-    return "★" * int(n or 0) + "☆" * (5 - int(n or 0))
+def satisfaction_word(n) -> str:
+    from server.workbench.actions import satisfaction_word as word
+    return word(n)
 
 
 AUDIT_LABELS = {"view": "查看", "change": "修改", "export": "导出", "print": "打印", "purge": "清除",
