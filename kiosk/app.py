@@ -245,7 +245,8 @@ class KioskApp(App):
         try:
             result = submit_request(
                 self.services, category=d["category"], name=d["name"], building=d["building"],
-                unit=d["unit"], room=d["room"], phone=d["phone"], text=d["transcript"], channel=d["channel"])
+                unit=d["unit"], room=d["room"], phone=d["phone"], text=d["transcript"], channel=d["channel"],
+                wait_print=False)
         except SubmitError as exc:
             self.say(self.t("confirm.failed", reason=str(exc)))
             return None

@@ -74,8 +74,10 @@ def _services(args):
 
     cfg = config.load(args.config)
     _log_to_file(cfg)
+    from kiosk.wiring import build_printer
+
     return SimpleNamespace(config=cfg, catalog=default_catalog(), outbox=Outbox(outbox_path(cfg), cfg["post"]["code"]),
-                           sync=None)
+                           sync=None, printer=build_printer(cfg))
 
 
 def _log_to_file(cfg) -> None:

@@ -36,4 +36,9 @@ def status_url(app, receipt: str) -> str:
 class ReceiptScreen(KioskScreen):
     def narration(self) -> str:
         app = App.get_running_app()
-        return app.t("receipt.say", digits=spoken_digits(receipt_digits(app.receipt))) + app.t("receipt.hint") + app.t("receipt.scan")
+        return app.t("receipt.say", digits=spoken_digits(receipt_digits(app.receipt))) + hint(app) + app.t("receipt.scan")
+
+
+def hint(app) -> str:
+    """Take the slip (only when a printer is configured: without one the words never mention a slip)."""
+    return app.t("receipt.hint_slip" if app.services.printer is not None else "receipt.hint")

@@ -48,7 +48,7 @@ class StatusScreen(KioskScreen):
             return
         found = app.services.outbox.status(f"{app.services.config['post']['code']}-{digits}")
         if found is None:
-            self.answer = app.t("status.not_found")
+            self.answer = app.t("status.not_found_slip" if app.services.printer is not None else "status.not_found")
             app.say(self.answer)
             return
         catalog = app.services.catalog
