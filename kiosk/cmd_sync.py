@@ -85,13 +85,13 @@ def _log_to_file(cfg) -> None:
     import logging
     import logging.handlers
 
-    from kiosk.logs import FORMAT
+    from kiosk.logs import ZonedFormatter
 
     path = cfg.data_dir / "logs"
     path.mkdir(parents=True, exist_ok=True)
     handler = logging.handlers.RotatingFileHandler(path / "kiosk-cli.log", maxBytes=2_000_000, backupCount=2,
                                                    encoding="utf-8")
-    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.setFormatter(ZonedFormatter(cfg["kiosk"]["timezone"]))
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(cfg["kiosk"]["log_level"].upper())

@@ -7,7 +7,9 @@ per panel; each panel is a sub-screen of this one. The PIN is asked again every 
 
 from __future__ import annotations
 
+import re
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 from kivy.app import App
@@ -24,6 +26,33 @@ VOLUME_STEP = 0.1
 RATE_STEP = 20
 SHOWN_REJECTED = 4
 REFRESH_S = 5
+
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_PATH = re.compile(r"[（(]?\s*(?:[A-Za-z]:)?[/\\][\w.\-/\\]+\s*[)）]?")
+
+
+def plain(error: str) -> str:
+    """What the cadre reads: Chinese only. File paths are cut; an English device or network error becomes
+    one Chinese sentence (the details stay in the log)."""
+    if not _HAN.search(error or ""):
+        return App.get_running_app().t("admin.error_detail_in_log") if error else ""
+    return _PATH.sub("", error).strip()
+
+
+def local_time(iso: str | None, tz) -> str:
+    """An outbox time (UTC ISO) as the kiosk's clock shows it (kiosk.timezone)."""
+    if not iso:
+        return ""
+    try:
+        when = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return ""
+    return when.astimezone(tz).strftime("%Y-%m-%d %H:%M") if when.tzinfo else when.strftime("%Y-%m-%d %H:%M")
+
+
+def printer_state(printer) -> str:
+    return App.get_running_app().t("health.no_printer") if printer is None else printer.health
 
 
 class AdminScreen(KioskScreen):
@@ -101,17 +130,21 @@ class AdminScreen(KioskScreen):
         s = app.services
         c = s.outbox.counts()
         lines = [app.t("admin.queue", **c),
-                 app.t("admin.last_sync", when=(c["last_sync_at"] or "")[:16].replace("T", " ") or app.t("admin.never"))]
+                 app.t("admin.last_sync", when=local_time(c["last_sync_at"], app.tz) or app.t("admin.never"))]
         if c["last_error"] and c["last_error"] != c["damage"]:
-            lines.append(app.t("admin.last_error", error=c["last_error"][:60]))
+            lines.append(app.t("admin.last_error", error=plain(c["last_error"])[:60]))
         disk = shutil.disk_usage(s.config.data_dir)   # outbox, logs and the speech model live there
         lines.append(app.t("admin.disk_free", gb=f"{disk.free / 2**30:.1f}", percent=round(100 * disk.free / disk.total)))
+        lines.append(app.t("admin.printer", state=self._state(printer_state(s.printer))))
+        voice = s.voice_usable() if s.voice_usable is not None else "ok"
+        if voice != "ok":   # why home shows three tiles
+            lines.append(app.t("admin.voice_unusable", reason=plain(voice)))
         self.status_text = "\n".join(lines)
         # in red: a damaged outbox (until cleared), rows that cannot be read, rows the server refused
-        shown = [c["damage"]] if c["damage"] else []
+        shown = [plain(c["damage"])] if c["damage"] else []
         for key, rows in (("unreadable", s.outbox.set_aside()), ("rejected", s.outbox.rejected())):
             shown += [app.t(f"admin.{key}_item", receipt=r["receipt"] or "", category=self._label(r["category"]),
-                            reason=r["reason"]) for r in rows[:SHOWN_REJECTED]]
+                            reason=plain(r["reason"])) for r in rows[:SHOWN_REJECTED]]
             if len(rows) > SHOWN_REJECTED:
                 shown.append(app.t(f"admin.{key}_more", count=len(rows) - SHOWN_REJECTED))
         self.rejected_text = "\n".join(shown)
@@ -121,8 +154,11 @@ class AdminScreen(KioskScreen):
         return catalog.get(category).label if category in catalog else (category or "")
 
     def _voice_health(self) -> dict:
-        app = App.get_running_app()
-        return {k: app.t("admin.ok") if v == "ok" else v for k, v in app.services.voice_health().items()}
+        return {k: self._state(v) for k, v in App.get_running_app().services.voice_health().items()}
+
+    @staticmethod
+    def _state(health: str) -> str:
+        return App.get_running_app().t("admin.ok") if health == "ok" else plain(health)
 
     # -- sound ----------------------------------------------------------------
     def _sound_labels(self) -> None:

@@ -22,6 +22,7 @@ class HomeScreen(KioskScreen):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._checker = None
+        self.voice_tile = self.ids.voice_tile.__self__   # a strong reference: ids are weak, and the tile leaves the grid
         Clock.schedule_once(lambda *_: self.check_voice())
 
     def on_pre_enter(self, *_):
@@ -38,8 +39,8 @@ class HomeScreen(KioskScreen):
         """按住说话 only when it can work: no microphone or no model is a dead end (the admin screen says why)."""
         usable = App.get_running_app().services.voice_usable
         ok = usable is None or usable() == "ok"
-        if ok != self.voice_ok or (ok != (self.ids.voice_tile.parent is not None)):
-            grid, tile = self.ids.grid, self.ids.voice_tile
+        if ok != self.voice_ok or ok != (self.voice_tile.parent is not None):
+            grid, tile = self.ids.grid, self.voice_tile
             if ok and tile.parent is None:
                 grid.add_widget(tile)
             elif not ok and tile.parent is not None:
