@@ -7,6 +7,7 @@ from pathlib import Path
 
 from kivy.app import App
 from kivy.lang import Builder
+from kivy.properties import StringProperty
 
 import screens.qrwidget  # noqa: F401  (QRCodeWidget for the .kv)
 from screens.texts import spoken_digits
@@ -34,6 +35,11 @@ def status_url(app, receipt: str) -> str:
 
 
 class ReceiptScreen(KioskScreen):
+    hint_text = StringProperty("")
+
+    def on_pre_enter(self, *_):
+        self.hint_text = hint(App.get_running_app())
+
     def narration(self) -> str:
         app = App.get_running_app()
         return app.t("receipt.say", digits=spoken_digits(receipt_digits(app.receipt))) + hint(app) + app.t("receipt.scan")
