@@ -59,6 +59,7 @@ class AdminScreen(KioskScreen):
     unlocked = BooleanProperty(False)
     panel = StringProperty("pin")    # pin | main | sound | voice | register
     message = StringProperty("")
+    message_kind = StringProperty("ok")   # ok | warn | error (widgets Notice)
     status_text = StringProperty("")
     rejected_text = StringProperty("")
     voice_text = StringProperty("")
@@ -87,7 +88,7 @@ class AdminScreen(KioskScreen):
         app = App.get_running_app()
         self.ids.pin.value = ""
         if pin != app.services.config["kiosk"]["admin_pin"]:
-            self.message = app.t("admin.pin_wrong")
+            self.message, self.message_kind = app.t("admin.pin_wrong"), "error"
             app.say(self.message)
             return
         self.unlocked = True
@@ -183,14 +184,15 @@ class AdminScreen(KioskScreen):
 
     def test_speaker(self) -> None:
         app = App.get_running_app()
-        self.message = app.t("admin.speaker_test")
+        self.message, self.message_kind = app.t("admin.speaker_test"), "ok"
         app.say(self.message)
 
     def test_microphone(self) -> None:
         """services.microphone_test() -> "ok" or a Chinese sentence saying what is wrong."""
         app = App.get_running_app()
         result = app.services.microphone_test()
-        self.message = app.t("admin.mic_ok") if result == "ok" else result
+        self.message = app.t("admin.mic_ok") if result == "ok" else plain(result)
+        self.message_kind = "ok" if result == "ok" else "error"
         app.say(self.message)
 
     # -- register -------------------------------------------------------------
@@ -205,9 +207,10 @@ class AdminScreen(KioskScreen):
         try:
             kconfig.write_config(path, updates)
         except (kconfig.ConfigError, ValueError, OSError) as exc:
-            self.message = app.t("admin.register_failed", reason=str(exc).split(": ")[-1])
+            self.message = app.t("admin.register_failed", reason=plain(str(exc).split(": ")[-1]))
+            self.message_kind = "error"
         else:
-            self.message = app.t("admin.registered")
+            self.message, self.message_kind = app.t("admin.registered"), "ok"
             self.ids.token.text = ""
         app.say(self.message)
 

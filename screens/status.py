@@ -22,6 +22,7 @@ RECEIPT_DIGITS = 4
 
 class StatusScreen(KioskScreen):
     answer = StringProperty("")       # the state in words, shown large
+    kind = StringProperty("ok")       # ok | warn | error (widgets Notice)
     note = StringProperty("")         # the cadre's public note, if any
 
     def __init__(self, **kwargs):
@@ -43,17 +44,18 @@ class StatusScreen(KioskScreen):
         app = App.get_running_app()
         self.note = ""
         if len(digits) != RECEIPT_DIGITS:
-            self.answer = app.t("status.need_four")
+            self.answer, self.kind = app.t("status.need_four"), "warn"
             app.say(self.answer)
             return
         found = app.services.outbox.status(f"{app.services.config['post']['code']}-{digits}")
         if found is None:
+            self.kind = "error"
             self.answer = app.t("status.not_found_slip" if app.services.printer is not None else "status.not_found")
             app.say(self.answer)
             return
         catalog = app.services.catalog
         label = catalog.get(found["category"]).label if found["category"] in catalog else found["category"]
-        self.answer = t("status.answer", category=label, state=found["state_label"])
+        self.answer, self.kind = t("status.answer", category=label, state=found["state_label"]), "ok"
         self.note = found["public_note"]
         app.say(app.t("status.result", digits=spoken_digits(digits), category=label, state=found["state_label"],
                       note=found["public_note"]))

@@ -56,6 +56,15 @@ class BigButton(DebouncedButtonBehavior, BoxLayout):
     text_size_ref = NumericProperty(56)
 
 
+class Notice(BoxLayout):
+    """A message to the resident: kind "ok" (done), "warn" (look again) or "error" (did not work), each with
+    its own colour and pictograph (theme.NOTICE), the same on every screen. Empty text: takes no room."""
+
+    text = StringProperty("")
+    kind = StringProperty("ok")
+    font_ref = NumericProperty(44)
+
+
 class NavBar(BoxLayout):
     """回首页 / 返回 / 再听一遍: on every screen but home, always in the same place."""
 
