@@ -69,6 +69,8 @@ class LessonScreen(KioskScreen):
     at_end = BooleanProperty(False)
     in_class = BooleanProperty(False)
     practice_over = BooleanProperty(False)   # done or expired: 再练一次 gets a fresh one-time code
+    status_kind = StringProperty("ok")       # widgets Notice: ok | warn | error
+    missing = BooleanProperty(False)         # entered with no lesson chosen: a safe page, no steps
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -93,6 +95,14 @@ class LessonScreen(KioskScreen):
         svc = App.get_running_app().services.lessons
         lesson = svc.current
         self.in_class = svc.session is not None
+        self.missing = lesson is None
+        if lesson is None:   # reached without a lesson (a stale history entry, a reset): say where to go
+            self._stop_practice()
+            self.ids.right.clear_widgets()
+            self.title, self.progress_text, self.narration_text = t("lesson.missing_title"), "", ""
+            self.step_text, self.status_text, self.status_kind = "", t("lesson.missing"), "warn"
+            self.index, self.count, self.at_end = 0, 1, False
+            return
         self.title = lesson.title
         self.count = len(lesson.steps)
         self.index = 0
@@ -104,6 +114,8 @@ class LessonScreen(KioskScreen):
 
     def narration(self) -> str:
         svc = App.get_running_app().services.lessons
+        if self.missing or svc.current is None:
+            return t("lesson.missing")
         if self.at_end:
             return t("lesson.end_say")
         text = t("lesson.say_step", step=self.index + 1, narration=self.narration_text)
@@ -117,7 +129,7 @@ class LessonScreen(KioskScreen):
         svc = App.get_running_app().services.lessons
         right = self.ids.right
         right.clear_widgets()
-        self.status_text = ""
+        self.status_text, self.status_kind = "", "ok"
         if self.at_end:
             self.progress_text = t("lesson.progress_end", count=self.count)
             self.step_text = t("lesson.end_title")
@@ -143,6 +155,8 @@ class LessonScreen(KioskScreen):
 
     def go_step(self, delta: int) -> None:
         app = App.get_running_app()
+        if self.missing:
+            return
         if self.at_end:
             if delta < 0:
                 self.at_end = False
@@ -183,7 +197,7 @@ class LessonScreen(KioskScreen):
         self.practice_over = False
         self._practice_gen += 1
         gen = self._practice_gen
-        self.status_text = t("lesson.practice_waiting")
+        self.status_text, self.status_kind = t("lesson.practice_waiting"), "ok"
         self.practice_url = ""
         lesson_id = svc.current.id
 
@@ -215,7 +229,7 @@ class LessonScreen(KioskScreen):
     def _practice_failed(self, gen: int, message: str) -> None:
         if gen != self._practice_gen:
             return
-        self.status_text = t("lesson.practice_failed", reason=message)
+        self.status_text, self.status_kind = t("lesson.practice_failed", reason=message), "error"
         App.get_running_app().say(self.status_text)
 
     def _practice_state(self, gen: int, state: str) -> None:
@@ -225,6 +239,7 @@ class LessonScreen(KioskScreen):
         if state.startswith("error:"):
             return   # keep polling quietly; the network may come back
         self.status_text = t(f"lesson.practice_{state}") if state in PRACTICE_STATES else ""
+        self.status_kind = "warn" if state == "expired" else "ok"
         self.practice_over = state in ("done", "expired")
         if self.practice_over:   # the code is used up: never leave it on screen to be scanned again
             self.ids.right.clear_widgets()

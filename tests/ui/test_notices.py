@@ -66,3 +66,22 @@ def test_status_not_found_is_an_error_and_found_is_success(ui, artefacts):
     find.tap(ui, "确定")
     assert _notice(screen).kind == "warn"
     app.home()
+
+
+def test_the_lesson_screen_without_a_lesson_shows_a_safe_page(ui, artefacts):
+    app = ui.app
+    svc = app.services.lessons
+    svc.current = None               # e.g. a stale history entry after a reset
+    app.go("lesson")
+    ui.pump(0.1)
+    screen = app.sm.current_screen
+    assert screen.name == "lesson" and screen.missing
+    assert app.services.speaker.last and "还没有选课" in app.services.speaker.last
+    assert _notice(screen).kind == "warn"
+    ui.screenshot(artefacts / "screens" / "lesson_without_lesson.png")
+    from tests.audit import audit_screen
+
+    assert audit_screen(ui, screen) == []
+    find.tap(ui, "返回")
+    assert app.sm.current != "lesson"
+    app.home()
