@@ -125,6 +125,8 @@ SCHEMA: dict[str, dict[str, tuple[Any, Any, str]]] = {
         "font": ("", _path, "font file; empty = find a Simplified Chinese font"),
         "idle_timeout_s": (90.0, _num(20, 3600), "seconds without a touch before the idle warning"),
         "idle_warning_s": (25.0, _num(20, 300), "seconds the idle warning stays before reset (>= 20)"),
+        "request_idle_s": (180.0, _num(180, 3600), "seconds without a touch before the warning while a request is "
+                           "half entered (>= 3 minutes: slow hands, a phone number looked up)"),
         "admin_pin": ("2580", _pin, "PIN of the admin screen (long-press the top-left corner)"),
         "teacher_pin": ("1234", _pin, "PIN of class mode"),
         "touch_debounce_ms": (400, _num(0, 2000, int), "taps closer than this on one button count once"),
