@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
 
-from sync.lessons_client import LessonsClient, PracticeWatcher  # noqa: E402
+from sync.client import LessonsClient, PracticeWatcher  # noqa: E402
 from tests.sync.realserver import RealServer  # noqa: E402
 
 

@@ -37,7 +37,8 @@ def register(sub) -> None:
     p.set_defaults(func=_one_line_errors(cmd_submit))
 
     p = sub.add_parser("sync", help="send the outbox to the server and pull status changes",
-                       description="--json prints counts: sent, duplicates, rejected (this round), pending, "
+                       description="--json prints counts: sent, duplicates, rejected (this round, every "
+                                   "acknowledgement even when the round fails later), set_aside_reported, pending, "
                                    "rejected_total, updates, error (empty when the round succeeded)")
     p.add_argument("--once", action="store_true",
                    help="one round now (ignoring backoff), then exit; without it: a round every sync_interval_s, "

@@ -13,6 +13,17 @@ _FIELD_WORDS = {"name": "称呼", "building": "楼号", "unit": "单元", "room"
                 "text": "留言内容", "channel": "提交方式"}
 
 
+def _words(field: str, what: str) -> str:
+    word = _FIELD_WORDS.get(field, field)
+    if what == protocol.BAD_CHARS:
+        return f"{word}里有无法保存的字符，请重新输入"
+    if field in protocol.REQUEST_FIELDS and what == protocol.TOO_LONG.format(protocol.REQUEST_FIELDS[field]):
+        return f"{word}太长了，最多 {protocol.REQUEST_FIELDS[field]} 个字"
+    if field == "created_at":
+        return "终端的时钟不对，暂时不能登记，请找驻守干部校准时间"
+    return f"{word}填写有误，请检查后重新输入"
+
+
 class SubmitError(ValueError):
     """A request that cannot be queued; the message is Chinese and says what to do."""
 
@@ -34,9 +45,8 @@ def submit_request(services, *, category: str, name: str = "", building: str = "
                                         "receipt": protocol.receipt(services.config["post"]["code"], 0)})
     if "contact" in errors:
         raise SubmitError("请留下称呼、楼号门牌或电话，社区才能找到您")
-    if errors:
-        field, what = next(iter(errors.items()))
-        raise SubmitError(f"{_FIELD_WORDS.get(field, field)}填写有误（{what}）")
+    if errors:   # the same validator as the server's: never queue what the server would refuse
+        raise SubmitError(_words(*next(iter(errors.items()))))
     try:
         uid, receipt = services.outbox.add_request(fields)
     except OutboxFull:

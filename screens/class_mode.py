@@ -122,7 +122,7 @@ class ClassScreen(KioskScreen):
         self.show("roster", self.page)
 
         def fetch():
-            from sync.lessons_client import LessonsClientError
+            from sync.client import LessonsClientError
 
             try:
                 remote = self._svc.client.roster()

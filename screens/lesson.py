@@ -202,7 +202,7 @@ class LessonScreen(KioskScreen):
         lesson_id = svc.current.id
 
         def ask():
-            from sync.lessons_client import LessonsClientError
+            from sync.client import LessonsClientError
 
             try:
                 result = svc.client.new_practice(lesson_id)
@@ -216,7 +216,7 @@ class LessonScreen(KioskScreen):
     def _practice_ready(self, gen: int, result: dict) -> None:
         if gen != self._practice_gen:
             return   # the learner moved on meanwhile
-        from sync.lessons_client import PracticeWatcher
+        from sync.client import PracticeWatcher
 
         svc = App.get_running_app().services.lessons
         self.practice_url = svc.practice_url(result["path"])

@@ -12,6 +12,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from sync import protocol
 from sync.bundle import installed_dir
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ class LessonService:
     @property
     def client(self):
         if self._client is None:
-            from sync.lessons_client import LessonsClient
+            from sync.client import LessonsClient
 
             self._client = LessonsClient.from_config(self.config)
         return self._client
@@ -65,7 +66,7 @@ class LessonService:
     def refresh_catalog(self, done=None) -> None:
         """Download newer lessons in the background; `done(updated_ids)` on that thread."""
         def run():
-            from sync.lessons_client import LessonsClientError
+            from sync.client import LessonsClientError
 
             try:
                 updated = self.client.sync_catalog(self.dir, self.lessons)
@@ -119,11 +120,13 @@ class LessonService:
         if outbox is None:
             log.warning("no outbox: lesson progress %s not recorded", outcome)
             return
-        outbox.enqueue("lesson_progress", {
-            "lesson_id": self.current.id, "outcome": outcome, "at": _now(),
-            "learner": {k: learner.get(k, "") for k in ("uuid", "name", "building", "unit", "room")} if learner else None,
-            "session": dict(self.session) if self.session else None,
-        })
+        try:   # built through the protocol's schema: never queue what the server would refuse
+            item = protocol.lesson_progress(lesson_id=self.current.id, outcome=outcome, at=_now(), learner=learner,
+                                            session=self.session)
+        except ValueError as exc:
+            log.error("lesson progress %s not recorded: %s", outcome, exc)
+            return
+        outbox.enqueue("lesson_progress", item)
         if self.services.sync is not None:
             self.services.sync.kick()
 

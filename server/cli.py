@@ -41,8 +41,10 @@ def cmd_serve(args) -> int:
 
     from waitress import serve
 
+    from server import wsgi_errors
     from server.wsgi import application
     from sync import protocol
+    wsgi_errors.install()
     _room_for_connections(args.connection_limit)
     logging.getLogger(__name__).info("community server on http://%s:%s/", args.host, args.port)
     # Behind nginx or Caddy (scripts/install-server, docs/security.md): the scheme comes from the proxy's

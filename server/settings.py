@@ -15,6 +15,8 @@ import secrets
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from sync import protocol
+
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("COMMUNITY_DATA_DIR") or Path.home() / ".local/share/xingfu-community").expanduser()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
@@ -68,6 +70,7 @@ INSTALLED_APPS = [
     "server.lessons",
 ]
 MIDDLEWARE = [
+    "server.api.envelope.ApiEnvelopeMiddleware",   # outermost: every /api/ error is the protocol's JSON envelope
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files from the WSGI process: no nginx at a post
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -78,6 +81,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 ROOT_URLCONF = "server.urls"
+# Bodies: the kiosk protocol's byte limit, one number (sync/protocol.py); the kiosk sizes its batches under it.
+DATA_UPLOAD_MAX_MEMORY_SIZE = protocol.MAX_BODY_BYTES
 WSGI_APPLICATION = "server.wsgi.application"
 TEMPLATES = [{
     "BACKEND": "django.template.backends.django.DjangoTemplates",

@@ -229,9 +229,10 @@ class Outbox:
         if not free:
             # All codes held: forget the 100 oldest requests that are closed on the server (already purged
             # of personal data), so their codes can be given again; a clash on the server is renumbered.
+            closed = ",".join("?" * len(protocol.CLOSED_STATES))
             gone = db.execute("DELETE FROM items WHERE rowid IN (SELECT rowid FROM items WHERE sync='sent' AND "
-                              "state IN ('resolved', 'followed_up', 'rejected', 'merged') ORDER BY rowid LIMIT 100) "
-                              "RETURNING receipt, issued_receipt").fetchall()
+                              f"state IN ({closed}) ORDER BY rowid LIMIT 100) "
+                              "RETURNING receipt, issued_receipt", protocol.CLOSED_STATES).fetchall()
             taken -= {c for row in gone for c in row}
             free = [n for n in range(10_000) if protocol.receipt(post_code, n) not in taken]
         if not free:
@@ -363,8 +364,8 @@ class Outbox:
                     server_receipt = r.get("receipt")
                     cur = db.execute(
                         "UPDATE items SET sync='sent', payload=NULL, last_error='', "
-                        "state=CASE WHEN state='queued' THEN 'received' ELSE state END, updated_at=? "
-                        "WHERE uuid=? AND sync='pending'", (now, uid))
+                        "state=CASE WHEN state=? THEN 'received' ELSE state END, updated_at=? "
+                        "WHERE uuid=? AND sync='pending'", (protocol.QUEUED, now, uid))
                     if cur.rowcount and server_receipt:
                         try:
                             db.execute("UPDATE items SET receipt=? WHERE uuid=?", (server_receipt, uid))

@@ -3,6 +3,9 @@
 Pure Python (no Django, no pydantic) so the kiosk validates exactly what the server will.
 Every limit here is enforced twice: the kiosk refuses to queue what the server would reject,
 and the server answers anything else per item with `rejected` and the field names.
+One schema per kind (request, lesson_progress, set_aside) and one for the heartbeat; the request
+states, field lengths and byte limits are defined here once and the server's models use them
+(tests/server/test_contract.py fails when the two disagree).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import hashlib
 import json
 import re
 import uuid as uuidlib
+from datetime import UTC, datetime
 
 PROTOCOL_VERSION = 1
 API_PREFIX = "/api/v1"
@@ -18,10 +22,14 @@ SUBMIT_PATH = API_PREFIX + "/kiosk/submit"
 UPDATES_PATH = API_PREFIX + "/kiosk/updates"
 HEARTBEAT_PATH = API_PREFIX + "/kiosk/heartbeat"
 CATALOG_PATH = API_PREFIX + "/catalog"
+LESSONS_PATH = API_PREFIX + "/lessons"
 
 MAX_BATCH_ITEMS = 200           # more items in one submit: 413
-MAX_BODY_BYTES = 1_000_000      # larger submit body: 413
+MAX_BODY_BYTES = 1_000_000      # any API body larger than this: 413 (server.settings uses the same number)
 UPDATES_PAGE = 500              # events per updates page
+MAX_COUNT = 2**31 - 1           # heartbeat counters fit a PostgreSQL integer
+MAX_CURSOR = 2**63 - 1          # an updates cursor fits a PostgreSQL bigint
+MIN_YEAR, MAX_YEAR = 1970, 9998  # times outside cannot be a kiosk's clock (and year 1 overflows in UTC)
 
 # Per-item results of a submit. Only CREATED and DUPLICATE acknowledge an item (the kiosk may
 # forget its personal data); CONFLICT and REJECTED end the retry with the server's reason.
@@ -29,7 +37,8 @@ CREATED, DUPLICATE, CONFLICT, REJECTED = "created", "duplicate", "conflict", "re
 ACK_STATUSES = (CREATED, DUPLICATE)
 RESULT_STATUSES = (CREATED, DUPLICATE, CONFLICT, REJECTED)
 
-KINDS = ("request", "lesson_progress")
+KINDS = ("request", "lesson_progress")   # what the outbox queues
+SET_ASIDE_KIND = "set_aside"              # reported by the sync client, never queued (see validate_set_aside)
 CHANNELS = ("touch", "voice")
 
 # field -> maximum length (all strings; all optional except where REQUIRED says)
@@ -41,22 +50,44 @@ REQUIRED = ("uuid", "receipt", "category", "channel", "created_at")
 CONTACT_FIELDS = ("name", "building", "unit", "room", "phone")   # at least one way to reach the resident
 HASHED_FIELDS = ("category", "channel", "name", "building", "unit", "room", "phone", "text")
 
+CATEGORY_ID_RE = re.compile(r"^[a-z][a-z0-9_]{1,31}$")   # assets/catalog.toml ids; fits REQUEST_FIELDS
 RECEIPT_RE = re.compile(r"^([A-Z]{1,4}[0-9]{0,3})-([0-9]{4})$")
 PHONE_RE = re.compile(r"^[0-9+\- ]{3,20}$")
-_TS_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}:\d{2}|Z)$")
+_TS_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}:\d{2}|Z)$")
+# NUL cannot be stored by PostgreSQL, a lone surrogate cannot be encoded as UTF-8, other C0 controls are
+# never typed at a kiosk: refused in every string the protocol carries.
+_BAD_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 
-# Request states and their words for residents (server/core/models.py State has the same values).
-STATE_LABELS = {
-    "queued": "已登记，等待发送到社区",
-    "received": "社区已收到",
-    "accepted": "已受理",
-    "assigned": "已派给志愿者",
-    "in_progress": "正在办理",
-    "resolved": "已办结",
-    "followed_up": "已回访",
-    "rejected": "未能受理",
-    "merged": "已并入议事",
+# Request states, in the order of a request's life: value -> (cadre's word, resident's word).
+# server.core.models.State is built from this; "queued" exists only on the kiosk (not yet sent).
+QUEUED = "queued"
+STATES = {
+    "received": ("已收到", "社区已收到"),
+    "accepted": ("已受理", "已受理"),
+    "assigned": ("已派给志愿者", "已派给志愿者"),
+    "in_progress": ("正在办理", "正在办理"),
+    "resolved": ("已办结", "已办结"),
+    "followed_up": ("已回访", "已回访"),
+    "rejected": ("未能受理", "未能受理"),
+    "merged": ("已并入议事", "已并入议事"),
 }
+OPEN_STATES = ("received", "accepted", "assigned", "in_progress")
+CLOSED_STATES = ("resolved", "followed_up", "rejected", "merged")
+STATE_LABELS = {QUEUED: "已登记，等待发送到社区", **{s: words[1] for s, words in STATES.items()}}
+
+# lesson_progress: attendance and progress of a lesson, flat as the outbox sends it.
+OUTCOMES = ("finished", "again", "practice_ok", "attended")
+LESSON_ID_MAX = 40
+LEARNER_FIELDS = {"uuid": 36, "name": 50, "building": 20, "unit": 20, "room": 20}
+PROGRESS_FIELDS = ("kind", "uuid", "lesson_id", "outcome", "at", "learner", "session")
+
+# set_aside: an outbox row the kiosk could not read any more, reported so a cadre can follow it up.
+SET_ASIDE_FIELDS = {"uuid": 36, "receipt": 16, "category": 32, "reason": 500, "set_aside_at": 40}
+
+# heartbeat: field -> (type, bound): strings by length, counts by value (None allowed where marked)
+HEARTBEAT_FIELDS = {"protocol": ("int", MAX_COUNT), "version": ("str", 32), "queue_length": ("int", MAX_COUNT),
+                    "oldest_queued_s": ("int?", MAX_COUNT), "rejected": ("int", MAX_COUNT),
+                    "voice_health": ("str", 200), "printer_health": ("str", 200)}
 
 
 def receipt(post_code: str, number: int) -> str:
@@ -64,37 +95,69 @@ def receipt(post_code: str, number: int) -> str:
     return f"{post_code}-{number:04d}"
 
 
-def validate_request(item: dict, categories=None) -> dict[str, str]:
-    """Field name -> what is wrong (empty when the item is acceptable). `categories`: known ids or None."""
-    errors: dict[str, str] = {}
-    if not isinstance(item, dict):
-        return {"item": "must be an object"}
-    for field in item:
-        if field not in REQUEST_FIELDS and field != "kind":
-            errors[field] = "unknown field"
-    for field, limit in REQUEST_FIELDS.items():
+BAD_CHARS = "contains a character that cannot be stored (NUL, control or lone surrogate)"
+TOO_LONG = "longer than {} characters"
+
+
+def bad_text(value: str) -> str:
+    """What is wrong with the characters of a string ('' when nothing)."""
+    return BAD_CHARS if _BAD_CHARS.search(value) else ""
+
+
+def parse_time(value) -> datetime:
+    """An ISO 8601 time with offset that every database can store; ValueError with the reason otherwise."""
+    if not isinstance(value, str) or not _TS_RE.match(value):
+        raise ValueError("must be an ISO 8601 time with offset")
+    try:
+        t = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        utc = t.astimezone(UTC)   # year 1 with a positive offset overflows here
+    except (ValueError, OverflowError):
+        raise ValueError("is not a real time (month, day, hour or minute out of range)") from None
+    if not MIN_YEAR <= utc.year <= MAX_YEAR:
+        raise ValueError(f"year must be between {MIN_YEAR} and {MAX_YEAR}")
+    return t
+
+
+def _canonical_uuid(value) -> bool:
+    try:
+        return isinstance(value, str) and str(uuidlib.UUID(value)) == value.lower()
+    except ValueError:
+        return False
+
+
+def _strings(item: dict, limits: dict[str, int], errors: dict[str, str], required=()) -> None:
+    for field, limit in limits.items():
         value = item.get(field, "")
         if value is None:
             value = ""
         if not isinstance(value, str):
             errors[field] = "must be a string"
         elif len(value) > limit:
-            errors[field] = f"longer than {limit} characters"
-        elif field in REQUIRED and not value.strip():
+            errors[field] = TOO_LONG.format(limit)
+        elif bad_text(value):
+            errors[field] = bad_text(value)
+        elif field in required and not value.strip():
             errors[field] = "required"
+
+
+def validate_request(item: dict, categories=None) -> dict[str, str]:
+    """Field name -> what is wrong (empty when the item is acceptable). `categories`: known ids or None."""
+    if not isinstance(item, dict):
+        return {"item": "must be an object"}
+    errors = {field: "unknown field" for field in item if field not in REQUEST_FIELDS and field != "kind"}
+    _strings(item, REQUEST_FIELDS, errors, REQUIRED)
     if errors:
         return errors
-    try:
-        if str(uuidlib.UUID(item["uuid"])) != item["uuid"].lower():
-            raise ValueError
-    except ValueError:
+    if not _canonical_uuid(item["uuid"]):
         errors["uuid"] = "must be a UUID in canonical form"
     if not RECEIPT_RE.match(item["receipt"]):
         errors["receipt"] = "must be POSTCODE-NNNN, e.g. WJZ1-0427"
     if item["channel"] not in CHANNELS:
         errors["channel"] = f"must be one of {', '.join(CHANNELS)}"
-    if not _TS_RE.match(item["created_at"]):
-        errors["created_at"] = "must be an ISO 8601 time with offset"
+    try:
+        parse_time(item["created_at"])
+    except ValueError as exc:
+        errors["created_at"] = str(exc)
     if item.get("phone") and not PHONE_RE.match(item["phone"]):
         errors["phone"] = "must be digits"
     if not any((item.get(f) or "").strip() for f in CONTACT_FIELDS):
@@ -102,6 +165,155 @@ def validate_request(item: dict, categories=None) -> dict[str, str]:
     if categories is not None and item["category"] not in categories:
         errors["category"] = f"unknown category {item['category']!r}"
     return errors
+
+
+def validate_lesson_progress(item: dict, lesson_ids=None) -> dict[str, str]:
+    """Field name -> what is wrong for a lesson_progress item. `lesson_ids`: known ids or None."""
+    if not isinstance(item, dict):
+        return {"item": "must be an object"}
+    errors = {field: "unknown field" for field in item if field not in PROGRESS_FIELDS}
+    if not _canonical_uuid(item.get("uuid")):
+        errors["uuid"] = "must be a UUID in canonical form"
+    lesson = item.get("lesson_id")
+    if not isinstance(lesson, str) or not lesson or len(lesson) > LESSON_ID_MAX or bad_text(lesson):
+        errors["lesson_id"] = f"must be a lesson id of 1 to {LESSON_ID_MAX} characters"
+    elif lesson_ids is not None and lesson not in lesson_ids:
+        errors["lesson_id"] = "unknown lesson"
+    if item.get("outcome") not in OUTCOMES:
+        errors["outcome"] = f"must be one of {', '.join(OUTCOMES)}"
+    try:
+        parse_time(item.get("at"))
+    except ValueError as exc:
+        errors["at"] = str(exc)
+    learner, session = item.get("learner"), item.get("session")
+    if learner is not None:
+        sub: dict[str, str] = {}
+        if not isinstance(learner, dict) or set(learner) - set(LEARNER_FIELDS):
+            sub["learner"] = "must be an object with uuid, name, building, unit, room"
+        else:
+            _strings(learner, LEARNER_FIELDS, sub, ("uuid", "name"))
+            if not sub and not _canonical_uuid(learner["uuid"]):
+                sub["uuid"] = "must be a UUID in canonical form"
+        errors.update({("learner" if k == "learner" else f"learner.{k}"): v for k, v in sub.items()})
+    if session is not None:
+        ok = isinstance(session, dict) and not set(session) - {"uuid", "lesson_id", "started_at"} \
+            and _canonical_uuid(session.get("uuid")) and isinstance(session.get("lesson_id", ""), str) \
+            and len(session.get("lesson_id", "")) <= LESSON_ID_MAX and not bad_text(session.get("lesson_id", ""))
+        try:
+            parse_time(session.get("started_at") if isinstance(session, dict) else None)
+        except ValueError:
+            ok = False
+        if not ok:
+            errors["session"] = "must be an object with uuid, lesson_id and started_at"
+    if item.get("outcome") == "attended" and (learner is None or session is None):
+        errors["outcome"] = "attended needs a learner and a session"
+    return errors
+
+
+def lesson_progress(*, lesson_id: str, outcome: str, at: str, learner: dict | None = None,
+                    session: dict | None = None) -> dict:
+    """The payload of a lesson_progress item (the outbox adds kind and uuid); ValueError when the server
+    would refuse it, so the kiosk never queues such an item."""
+    payload = {"lesson_id": lesson_id, "outcome": outcome, "at": at,
+               "learner": {k: learner.get(k) or "" for k in LEARNER_FIELDS} if learner else None,
+               "session": dict(session) if session else None}
+    errors = validate_lesson_progress({**payload, "uuid": "00000000-0000-4000-8000-000000000000"})
+    if errors:
+        raise ValueError("; ".join(f"{k}: {v}" for k, v in errors.items()))
+    return payload
+
+
+def validate_set_aside(item: dict) -> dict[str, str]:
+    if not isinstance(item, dict):
+        return {"item": "must be an object"}
+    errors = {f: "unknown field" for f in item if f not in SET_ASIDE_FIELDS and f != "kind"}
+    _strings(item, SET_ASIDE_FIELDS, errors, ("uuid", "set_aside_at"))
+    if errors:
+        return errors
+    if not _canonical_uuid(item["uuid"]):
+        errors["uuid"] = "must be a UUID in canonical form"
+    if item.get("receipt") and not RECEIPT_RE.match(item["receipt"]):
+        errors["receipt"] = "must be POSTCODE-NNNN, e.g. WJZ1-0427"
+    try:
+        parse_time(item["set_aside_at"])
+    except ValueError as exc:
+        errors["set_aside_at"] = str(exc)
+    return errors
+
+
+def _report_time(value) -> str:
+    """An outbox time as the protocol writes it (the outbox writes +0800, the protocol +08:00); now if unreadable."""
+    for parse in (parse_time, lambda v: datetime.strptime(v, "%Y-%m-%dT%H:%M:%S%z")):
+        try:
+            t = parse(value)
+            parse_time(t.isoformat())
+            return t.isoformat()
+        except (TypeError, ValueError):
+            continue
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def set_aside_report(row: dict) -> dict | None:
+    """The set_aside item for an outbox row that could not be read, from what is still readable: a receipt or
+    category that is itself damaged is left out. None when even the uuid is unreadable (nothing to report by)."""
+    uid, code, category = row.get("uuid"), row.get("receipt"), row.get("category")
+    if not _canonical_uuid(uid):
+        return None
+    limit = SET_ASIDE_FIELDS["reason"]
+    return {"kind": SET_ASIDE_KIND, "uuid": uid.lower(),
+            "receipt": code if isinstance(code, str) and RECEIPT_RE.match(code) else "",
+            "category": category if isinstance(category, str) and CATEGORY_ID_RE.match(category) else "",
+            "reason": _BAD_CHARS.sub("?", str(row.get("reason") or ""))[:limit],
+            "set_aside_at": _report_time(row.get("set_aside_at"))}
+
+
+def validate_heartbeat(body) -> dict[str, str]:
+    """Field name -> what is wrong with a heartbeat body; unknown fields are ignored (newer kiosks)."""
+    if not isinstance(body, dict):
+        return {"body": "must be a JSON object"}
+    errors: dict[str, str] = {}
+    for field, (kind, bound) in HEARTBEAT_FIELDS.items():
+        if field not in body or (body[field] is None and kind == "int?"):
+            continue
+        value = body[field]
+        if kind == "str":
+            if not isinstance(value, str):
+                errors[field] = "must be a string"
+            elif len(value) > bound:
+                errors[field] = TOO_LONG.format(bound)
+            elif bad_text(value):
+                errors[field] = bad_text(value)
+        elif not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= bound:
+            errors[field] = f"must be a whole number from 0 to {bound}"
+    return errors
+
+
+def validate_batch(body) -> dict[str, str]:
+    """The submit envelope {protocol, items}; the items are judged one by one."""
+    if not isinstance(body, dict):
+        return {"body": "must be a JSON object"}
+    errors = {}
+    if not isinstance(body.get("protocol"), int) or isinstance(body.get("protocol"), bool):
+        errors["protocol"] = "must be a whole number"
+    if not isinstance(body.get("items"), list):
+        errors["items"] = "must be a list"
+    return errors
+
+
+def encode(obj) -> bytes:
+    """The bytes sent on the wire: UTF-8 JSON; a string the kiosk cannot encode (a lone surrogate in an old
+    item) is escaped instead, so the server can name the field rather than the body being unreadable."""
+    try:
+        return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode()
+    except UnicodeEncodeError:
+        return json.dumps(obj, separators=(",", ":")).encode()
+
+
+def submit_body(encoded_items: list[bytes]) -> bytes:
+    return b'{"protocol":%d,"items":[' % PROTOCOL_VERSION + b",".join(encoded_items) + b"]}"
+
+
+SUBMIT_OVERHEAD = len(submit_body([]))
 
 
 def content_hash(item: dict) -> str:

@@ -11,13 +11,12 @@ import logging
 import random
 import uuid as uuidlib
 from collections.abc import Callable
-from datetime import datetime
 
-from django.db import IntegrityError, connection, models, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, models, transaction
 from django.utils import timezone
 
 from server.api.apps import serialize_event_writers
-from server.core.models import Kiosk, Request, RequestEvent, State
+from server.core.models import Channel, Kiosk, Request, RequestEvent, State
 from sync import protocol
 from sync.catalog import default_catalog
 
@@ -50,35 +49,21 @@ def _seen(uid: str, existing: Request, digest: str) -> dict:
             "reason": "同一编号的请求内容不同（conflict: this uuid was stored with different content）"}
 
 
-def _build(kiosk: Kiosk, item: dict, receipt: str, digest: str, now) -> Request:
-    return Request(
-        uuid=uuidlib.UUID(item["uuid"]), receipt=receipt, issued_receipt=item["receipt"],
-        post_id=kiosk.post_id, kiosk=kiosk, category=item["category"], channel=item["channel"],
-        contact_name=item.get("name") or "", building=item.get("building") or "", unit=item.get("unit") or "",
-        room=item.get("room") or "", phone=item.get("phone") or "", text=item.get("text") or "",
-        content_hash=digest, kiosk_created_at=datetime.fromisoformat(item["created_at"].replace("Z", "+00:00")),
-        received_at=now, updated_at=now)
-
-
-def _event(kiosk: Kiosk, req: Request, now) -> RequestEvent:
-    return RequestEvent(request=req, at=now, actor_label=f"终端 {kiosk.name}", to_state=State.RECEIVED,
-                        note="终端提交" if req.issued_receipt == req.receipt else
-                        f"终端提交；回执号 {req.issued_receipt} 与本阵地另一台终端重复，改为 {req.receipt}")
-
-
-def _row(kiosk: Kiosk, item: dict, receipt: str, digest: str, now) -> dict:
+def request_row(kiosk: Kiosk, item: dict, receipt: str, digest: str, now) -> dict:
+    """The one mapping of a protocol request item to a Request row (attname -> value)."""
     return {"uuid": uuidlib.UUID(item["uuid"]), "receipt": receipt, "issued_receipt": item["receipt"],
             "post_id": kiosk.post_id, "kiosk_id": kiosk.pk, "category": item["category"], "state": State.RECEIVED.value,
             "channel": item["channel"], "contact_name": item.get("name") or "", "building": item.get("building") or "",
             "unit": item.get("unit") or "", "room": item.get("room") or "", "phone": item.get("phone") or "",
             "text": item.get("text") or "", "content_hash": digest,
-            "kiosk_created_at": datetime.fromisoformat(item["created_at"].replace("Z", "+00:00")),
-            "received_at": now, "updated_at": now}
+            "kiosk_created_at": protocol.parse_time(item["created_at"]), "received_at": now, "updated_at": now}
 
 
-def _event_row(kiosk: Kiosk, request_id: int, row: dict, now) -> dict:
-    note = "终端提交" if row["issued_receipt"] == row["receipt"] else \
-        f"终端提交；回执号 {row['issued_receipt']} 与本阵地另一台终端重复，改为 {row['receipt']}"
+def event_row(kiosk: Kiosk, request_id: int, row: dict, now, note: str | None = None) -> dict:
+    """The one mapping of a stored request to its first event, "received"."""
+    if note is None:
+        note = "终端提交" if row["issued_receipt"] == row["receipt"] else \
+            f"终端提交；回执号 {row['issued_receipt']} 与本阵地另一台终端重复，改为 {row['receipt']}"
     return {"request_id": request_id, "at": now, "actor_label": f"终端 {kiosk.name}", "to_state": State.RECEIVED.value,
             "note": note}
 
@@ -149,32 +134,59 @@ def _check(kiosk: Kiosk, item: dict) -> dict | None:
 
 
 def handle_request(kiosk: Kiosk, item: dict) -> dict:
-    """One request, safe against concurrent duplicates: the uuid's unique index decides, we read the winner."""
-    bad = _check(kiosk, item)
-    if bad:
-        return bad
-    uid, digest = item["uuid"].lower(), protocol.content_hash(item)
+    return _check(kiosk, item) or _store(kiosk, item, protocol.content_hash(item))
+
+
+def _store(kiosk: Kiosk, item: dict, digest: str, note: str | None = None) -> dict:
+    """One valid request, safe against concurrent duplicates: the uuid's unique index decides, we read the winner."""
+    uid = item["uuid"].lower()
     receipt = item["receipt"]
     for _ in range(5):
         existing = Request.objects.filter(uuid=uid).first()
         if existing is not None:
             return _seen(uid, existing, digest)
-        if live(kiosk.post_id).filter(receipt=receipt).exists():
+        if not receipt or live(kiosk.post_id).filter(receipt=receipt).exists():
             try:
                 receipt = free_receipt(kiosk.post_id, kiosk.post.code)
             except ReceiptsExhausted:
                 return rejected(f"all 10000 receipt codes of post {kiosk.post.code} are held by requests not yet "
-                                "purged (purging closed ones frees their codes)", None, uid)
+                                "purged (purging closed ones frees their codes)", {"receipt": "no free code"}, uid)
         now = timezone.now()
         try:
             with transaction.atomic():
-                req = _build(kiosk, item, receipt, digest, now)
+                row = request_row(kiosk, item, receipt, digest, now)
+                req = Request(**row)
                 req.save(force_insert=True)
-                _event(kiosk, req, now).save(force_insert=True)
+                RequestEvent(**event_row(kiosk, req.pk, row, now, note)).save(force_insert=True)
             return {"uuid": uid, "status": protocol.CREATED, "receipt": req.receipt, "state": req.state}
         except IntegrityError:
             continue   # another process stored this uuid or took this receipt a moment ago: look again
     raise RuntimeError(f"could not store {uid} after 5 tries")
+
+
+SET_ASIDE_NOTE = "终端记录损坏，内容无法读取，请按回执码联系居民"
+
+
+def handle_set_aside(kiosk: Kiosk, item: dict) -> dict:
+    """A kiosk's outbox row that could not be read any more: a request in the post's inbox with what is still
+    known (receipt, category), so a cadre calls the resident back. Idempotent by uuid: a row the server had
+    already received is answered `duplicate` and nothing changes."""
+    errors = protocol.validate_set_aside(item)
+    if errors:
+        return rejected("字段有误：" + "; ".join(f"{k}: {v}" for k, v in errors.items()), errors, item.get("uuid"))
+    uid = item["uuid"].lower()
+    existing = Request.objects.filter(uuid=uid).first()
+    if existing is not None:   # delivered before the row broke, or reported already
+        return {"uuid": uid, "status": protocol.DUPLICATE, "receipt": existing.receipt, "state": existing.state}
+    issued = item.get("receipt") or ""
+    if not issued.startswith(kiosk.post.code + "-"):
+        issued = ""
+    category = item.get("category") or ""
+    text = SET_ASIDE_NOTE + (f"（终端说明：{item['reason']}）" if item.get("reason") else "")
+    request = {"uuid": uid, "receipt": issued, "category": category if category in categories() else "message",
+               "channel": Channel.KIOSK.value, "created_at": item["set_aside_at"], "text": text}
+    return _store(kiosk, request, "set_aside:" + uid, note="终端报告：记录损坏，内容无法读取" +
+                  ("" if category in categories() else f"（类别 {category or '未知'}）"))
 
 
 def handle_requests(kiosk: Kiosk, items: list[dict]) -> list[dict | None]:
@@ -205,13 +217,13 @@ def handle_requests(kiosk: Kiosk, items: list[dict]) -> list[dict | None]:
             if code in taken or code in used:
                 code = free_receipt(kiosk.post_id, kiosk.post.code, set(used) | taken)
             used.append(code)
-            rows.append((i, _row(kiosk, items[i], code, protocol.content_hash(items[i]), now)))
+            rows.append((i, request_row(kiosk, items[i], code, protocol.content_hash(items[i]), now)))
         try:
             with transaction.atomic():
                 fast_insert(Request, [r for _, r in rows])
                 ids = dict(Request.objects.filter(uuid__in=list(fresh)).values_list("uuid", "id"))
                 serialize_event_writers()   # raw inserts send no pre_save signal
-                fast_insert(RequestEvent, [_event_row(kiosk, ids[r["uuid"]], r, now) for _, r in rows])
+                fast_insert(RequestEvent, [event_row(kiosk, ids[r["uuid"]], r, now) for _, r in rows])
             for i, r in rows:
                 results[i] = {"uuid": str(r["uuid"]), "status": protocol.CREATED, "receipt": r["receipt"],
                               "state": State.RECEIVED.value}
@@ -225,11 +237,22 @@ def handle_requests(kiosk: Kiosk, items: list[dict]) -> list[dict | None]:
 
 
 HANDLERS["request"] = handle_request
+HANDLERS[protocol.SET_ASIDE_KIND] = handle_set_aside
 BATCH_HANDLERS["request"] = handle_requests
 
 
+_TRANSIENT = (OperationalError, InterfaceError)   # the database went away: the whole batch answers 503
+
+
+def _uuid_of(item) -> str | None:
+    uid = item.get("uuid") if isinstance(item, dict) else None
+    return uid[:64] if isinstance(uid, str) else None
+
+
 def dispatch(kiosk: Kiosk, items: list) -> list[dict]:
-    """Per-item results in the batch's order; an item whose handler failed gets no result (kiosk retries)."""
+    """One result per item, in the batch's order: created, duplicate, conflict or rejected with the fields
+    named. An item its handler cannot store for a reason of its own is rejected (the kiosk keeps it, a cadre
+    may requeue it once the server is fixed), never left unanswered to be retried for ever."""
     results: list[dict | None] = [None] * len(items)
     by_kind: dict[str, list[int]] = {}
     for i, item in enumerate(items):
@@ -238,7 +261,7 @@ def dispatch(kiosk: Kiosk, items: list) -> list[dict]:
             continue
         kind = item.get("kind") or "request"
         if kind not in HANDLERS:
-            results[i] = rejected(f"unknown item kind {kind!r}", {"kind": "unknown"}, item.get("uuid"))
+            results[i] = rejected(f"unknown item kind {kind!r}", {"kind": "unknown"}, _uuid_of(item))
         else:
             by_kind.setdefault(kind, []).append(i)
     for kind, idx in by_kind.items():
@@ -250,15 +273,21 @@ def dispatch(kiosk: Kiosk, items: list) -> list[dict]:
                 for i, r in zip(idx, out, strict=True):
                     results[i] = r
                 continue
+        except _TRANSIENT:
+            raise
         except Exception:
             log.exception("batch handler for %s failed; trying item by item", kind)
         for i in idx:
             try:
                 with transaction.atomic():
                     results[i] = HANDLERS[kind](kiosk, items[i])
-            except Exception:
-                log.exception("handler for %s failed on item %s", kind, items[i].get("uuid"))
+            except _TRANSIENT:
+                raise
+            except Exception as exc:
+                log.exception("handler for %s failed on item %s", kind, _uuid_of(items[i]))
+                results[i] = rejected(f"服务器无法保存这一条（{exc.__class__.__name__}），已记入服务器日志",
+                                      {"item": "server could not store it"}, _uuid_of(items[i]))
     for i, r in enumerate(results):
-        if r is not None and r.get("uuid") is None and isinstance(items[i], dict):
-            r["uuid"] = items[i].get("uuid")
-    return [r for r in results if r is not None]
+        if r.get("uuid") is None:
+            r["uuid"] = _uuid_of(items[i])
+    return results

@@ -13,6 +13,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from sync import protocol
+
 
 class Post(models.Model):
     code = models.CharField("阵地编号", max_length=8, unique=True)
@@ -42,11 +44,11 @@ class Kiosk(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_seen = models.DateTimeField(null=True, blank=True)
     # From the latest heartbeat (so cadres see a kiosk that stopped syncing).
-    version = models.CharField(max_length=32, blank=True)
+    version = models.CharField(max_length=protocol.HEARTBEAT_FIELDS["version"][1], blank=True)
     queue_length = models.IntegerField(default=0)
     oldest_queued_s = models.IntegerField(null=True, blank=True)
-    voice_health = models.CharField(max_length=200, blank=True)
-    printer_health = models.CharField(max_length=200, blank=True)
+    voice_health = models.CharField(max_length=protocol.HEARTBEAT_FIELDS["voice_health"][1], blank=True)
+    printer_health = models.CharField(max_length=protocol.HEARTBEAT_FIELDS["printer_health"][1], blank=True)
     heartbeat = models.JSONField(default=dict, blank=True)
 
     class Meta:
@@ -72,44 +74,36 @@ class Kiosk(models.Model):
         return self.revoked_at is not None
 
 
-class State(models.TextChoices):
-    RECEIVED = "received", "已收到"
-    ACCEPTED = "accepted", "已受理"
-    ASSIGNED = "assigned", "已派给志愿者"
-    IN_PROGRESS = "in_progress", "正在办理"
-    RESOLVED = "resolved", "已办结"
-    FOLLOWED_UP = "followed_up", "已回访"
-    REJECTED = "rejected", "未能受理"
-    MERGED = "merged", "已并入议事"
-
-
-OPEN_STATES = (State.RECEIVED, State.ACCEPTED, State.ASSIGNED, State.IN_PROGRESS)
-CLOSED_STATES = (State.RESOLVED, State.FOLLOWED_UP, State.REJECTED, State.MERGED)
+# The request states and their order live in the protocol (the kiosks read them too).
+State = models.TextChoices("State", [(s.upper(), (s, words[0])) for s, words in protocol.STATES.items()])
+OPEN_STATES = tuple(State(s) for s in protocol.OPEN_STATES)
+CLOSED_STATES = tuple(State(s) for s in protocol.CLOSED_STATES)
 
 
 class Channel(models.TextChoices):
     TOUCH = "touch", "触屏"
     VOICE = "voice", "语音"
     CADRE = "cadre", "干部代录"
+    KIOSK = "kiosk", "终端报告"   # the kiosk reported a record it could not read (server.api.kinds.handle_set_aside)
 
 
 class Request(models.Model):
     uuid = models.UUIDField(unique=True)              # the kiosk's client UUID: at most once
-    receipt = models.CharField("回执号", max_length=16, db_index=True)
+    receipt = models.CharField("回执号", max_length=protocol.REQUEST_FIELDS["receipt"], db_index=True)
     # The code the kiosk gave the resident. Differs from `receipt` only when the server renumbered a clash
     # between two kiosks of one post (server.api.kinds.free_receipt); the resident's code still finds it.
-    issued_receipt = models.CharField("终端回执号", max_length=16, blank=True, db_index=True)
+    issued_receipt = models.CharField("终端回执号", max_length=protocol.REQUEST_FIELDS["receipt"], blank=True, db_index=True)
     post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="requests")
     kiosk = models.ForeignKey(Kiosk, null=True, blank=True, on_delete=models.SET_NULL, related_name="requests")
-    category = models.CharField("类别", max_length=32, db_index=True)
+    category = models.CharField("类别", max_length=protocol.REQUEST_FIELDS["category"], db_index=True)
     state = models.CharField("状态", max_length=16, choices=State.choices, default=State.RECEIVED, db_index=True)
     channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.TOUCH)
     # Personal data: minimal, purged after the retention period once closed.
-    contact_name = models.CharField("称呼", max_length=50, blank=True)
-    building = models.CharField("楼", max_length=20, blank=True)
-    unit = models.CharField("单元", max_length=20, blank=True)
-    room = models.CharField("房间", max_length=20, blank=True)
-    phone = models.CharField("电话", max_length=20, blank=True)
+    contact_name = models.CharField("称呼", max_length=protocol.REQUEST_FIELDS["name"], blank=True)
+    building = models.CharField("楼", max_length=protocol.REQUEST_FIELDS["building"], blank=True)
+    unit = models.CharField("单元", max_length=protocol.REQUEST_FIELDS["unit"], blank=True)
+    room = models.CharField("房间", max_length=protocol.REQUEST_FIELDS["room"], blank=True)
+    phone = models.CharField("电话", max_length=protocol.REQUEST_FIELDS["phone"], blank=True)
     text = models.TextField("内容", blank=True)
     content_hash = models.CharField(max_length=64)    # same UUID + other content = conflict
     kiosk_created_at = models.DateTimeField("终端提交时间")

@@ -18,9 +18,8 @@ import requests
 from kiosk import config as kconfig
 from screens.lesson_session import LessonService
 from sync import protocol
-from sync.client import SyncClient
+from sync.client import LessonsClient, LessonsClientError, PracticeWatcher, SyncClient
 from sync.lessons import LESSONS_DIR, load_file, load_lessons
-from sync.lessons_client import LessonsClient, LessonsClientError, PracticeWatcher
 from sync.outbox import Outbox
 from tests.sync.realserver import running
 

@@ -4,7 +4,7 @@ opened again (a kind page). Screenshots: artefacts/lessons/phone-*.png."""
 
 from __future__ import annotations
 
-from sync.lessons_client import LessonsClient
+from sync.client import LessonsClient
 from tests.browser import launch as launch_chromium
 from tests.sync.realserver import RealServer
 

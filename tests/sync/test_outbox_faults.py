@@ -77,8 +77,10 @@ def test_unreadable_rows_are_set_aside_and_the_sync_goes_on(tmp_path):
         r = kiosk(cfg, "sync", "--once", "--json")
         assert r.returncode == 0, r.stderr
         out = json.loads(r.stdout)
-        assert (out["sent"], out["pending"], out["error"]) == (N - 2, 0, "")
-        assert {row["uuid"] for row in srv.stored()} == set(made) - {cut, bad_utf8}
+        assert (out["sent"], out["pending"], out["set_aside_reported"], out["error"]) == (N - 2, 0, 2, "")
+        # the set-aside rows reach the cadre as kiosk-reported requests (server.api.kinds.handle_set_aside)
+        assert {row["uuid"]: row["channel"] for row in srv.stored()} == {
+            u: "kiosk" if u in (cut, bad_utf8) else "touch" for u in made}
         q = kiosk(cfg, "queue", "--json")
     assert q.returncode == 0, q.stderr
     queue = json.loads(q.stdout)
@@ -87,17 +89,16 @@ def test_unreadable_rows_are_set_aside_and_the_sync_goes_on(tmp_path):
     assert set(aside) == {cut, bad_utf8}
     for uid, why in ((cut, "内容不完整"), (bad_utf8, "文字编码无效")):
         r = aside[uid]
-        assert (r["receipt"], r["category"], r["kind"], r["reported"]) == (made[uid][0], "shopping", "request", False)
+        assert (r["receipt"], r["category"], r["kind"], r["reported"]) == (made[uid][0], "shopping", "request", True)
         assert why in r["reason"] and "驻守干部" in r["reason"]
         assert time.strptime(r["set_aside_at"][:19], "%Y-%m-%dT%H:%M:%S")
     text = kiosk(cfg, "queue").stdout
     assert f"无法读取 {made[cut][0]}" in text and "内容不完整" in text
     st = json.loads(kiosk(cfg, "status", made[cut][0], "--json").stdout)
     assert st["sync"] == "unreadable" and "损坏" in st["state_label"]
-    # the contract with the reporting side (sync/client.py): report, then mark as reported
+    # the contract with the reporting side (sync/client.py): reported once the server took them
     ob = Outbox(tmp_path / "data" / "outbox.sqlite3", "WJZ1")
-    ob.mark_set_aside_reported([cut])
-    assert {r["uuid"]: r["reported"] for r in ob.set_aside()} == {cut: True, bad_utf8: False}
+    assert {r["uuid"]: r["reported"] for r in ob.set_aside()} == {cut: True, bad_utf8: True}
     ob.close()
 
 
