@@ -96,6 +96,8 @@ class ApiClient:
             if ours or resp.status_code == 413:            # 413 from a proxy too: smaller batches help
                 raise BatchRefused(f"HTTP {resp.status_code}: {resp.text[:300]}")
             raise TransportError(f"收到的不是社区服务器的回答（HTTP {resp.status_code}）。")
+        if resp.status_code == 429:
+            raise TransportError("查询太频繁，请过一会儿再试。", _retry_after(resp))
         if resp.status_code >= 300 or resp.status_code < 200:
             raise TransportError(f"服务器出错（HTTP {resp.status_code}），请稍后再试。", _retry_after(resp))
         if not resp.headers.get("Content-Type", "").startswith("application/json"):
@@ -106,6 +108,18 @@ class ApiClient:
         if not isinstance(body, dict) or body.get("protocol") != protocol.PROTOCOL_VERSION:
             raise TransportError("服务器的回答格式不对（协议版本不符）。")
         return body
+
+
+    def find_requests(self, phone_tail: str, building: str, unit: str, room: str) -> list[dict]:
+        """The post's requests matching the phone's last four digits and the door (server/api/find.py):
+        [{"receipt", "category", "state", "state_label"}]; TransportError when the server cannot answer."""
+        body = self._call("GET", protocol.FIND_PATH, params={"phone_tail": phone_tail, "building": building,
+                                                              "unit": unit, "room": room})
+        found = body.get("matches")
+        if not isinstance(found, list):
+            raise TransportError("服务器的回答格式不对（没有 matches）。")
+        return [{k: str(m.get(k, "")) for k in ("receipt", "category", "state", "state_label")}
+                for m in found if isinstance(m, dict)]
 
 
 class SyncClient(ApiClient):
