@@ -45,6 +45,7 @@ class Services:
     voice_health: Callable[[], dict[str, str]] | None = None   # {"microphone", "model", "tts"}: "ok" or a sentence
     microphone_test: Callable[[], str] | None = None  # "ok" or a Chinese sentence
     voice_usable: Callable[[], str] | None = None    # "ok" when 按住说话 can work, else why not (home, admin)
+    find_requests: Callable[..., dict] | None = None  # (phone_tail, building, unit, room) -> kiosk.find result
     printer: SlipPrinter | None = None                # [printer] device; None = no slip, no words about one
 
 
@@ -59,10 +60,17 @@ def build_services(config: Config, *, speaker=None) -> Services:
         symbol_font=str(symbols),
     )
     services.printer = build_printer(config)
+    services.find_requests = lambda *door: _find(services, *door)
     _wire_sync(services)
     _wire_voice(services)
     _wire_lessons(services)
     return services
+
+
+def _find(services: Services, phone_tail: str, building: str, unit: str, room: str) -> dict:
+    from kiosk.find import find_requests
+
+    return find_requests(services, phone_tail, building, unit, room)
 
 
 def build_printer(config: Config):

@@ -25,7 +25,8 @@ VOICE = DEFAULTS["voice"]["tts_voice"]
 # Shown to the cadre on the admin screen, never spoken: a receipt code (WJZ1-0427), the sync error as
 # logged, a timestamp, the configuration key that turned voice off, free disk in GB.
 NOT_SPOKEN = {"admin.rejected_item", "admin.unreadable_item", "admin.last_error", "admin.last_sync",
-              "admin.disk_free", "health.voice_off_detail", "slip.when", "slip.phone"}   # slip: printed only
+              "admin.disk_free", "health.voice_off_detail", "slip.when", "slip.phone",   # slip: printed only
+              "find.line", "find.chosen"}   # shown; find.say_line is what is said
 
 
 def _check(texts_by_source: dict[str, list[str]]) -> list[str]:
