@@ -102,6 +102,7 @@ def _samples() -> dict[str, list[str]]:
         "who": [*t("contact.name_options").split("、"), t("confirm.nobody")],
         "where": [t("confirm.where", address="三号楼二单元五零二室"), t("confirm.nowhere")],
         "address": ["三号楼二单元五零二室"],
+        "chosen": ["3号楼", "3号楼2单元", "3号楼2单元4楼"],
         "phone": [t("confirm.phone", digits=spoken_phone("09318881234")), t("confirm.nophone")],
         "weekday": list(t("app.weekdays")),
         **{k: numbers for k in ("count", "floor", "room", "page", "pages", "seconds", "volume", "rate", "pending",
