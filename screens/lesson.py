@@ -16,6 +16,7 @@ from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 
+from screens import theme
 from screens.phonesketch import PhoneSketch
 from screens.qrwidget import QRCodeWidget
 from screens.texts import speakable, t
@@ -71,6 +72,8 @@ class LessonScreen(KioskScreen):
     practice_over = BooleanProperty(False)   # done or expired: 再练一次 gets a fresh one-time code
     status_kind = StringProperty("ok")       # widgets Notice: ok | warn | error
     missing = BooleanProperty(False)         # entered with no lesson chosen: a safe page, no steps
+    step_font = NumericProperty(96)          # real px, set by fit_type()
+    narration_font = NumericProperty(52)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -123,6 +126,33 @@ class LessonScreen(KioskScreen):
             text = t("lesson.say_first", title=svc.current.title, summary=svc.current.summary, first_step=text)
         return speakable(text)
 
+    # -- type sizes ----------------------------------------------------------
+    LINE = 1.4   # a wrapped line's height per font size, with room to spare (WenQuanYi: about 1.25)
+
+    def fit_type(self, *_) -> None:
+        """The biggest type that fits the left column: class mode draws bigger for a room, but a long step 1
+        must never push its words up into the header (issue 13.6). Never below the minimum sizes."""
+        app = App.get_running_app()
+        left = self.ids.left
+        room = left.height - app.rp(theme.BUTTON) * 2 - app.rp(20) * 5   # the buttons row, a status line, gaps
+        width = left.width
+        if width <= 0 or room <= 0:
+            return
+        step_sizes = (theme.TEXT_HUGE * 1.2, theme.TEXT_HUGE, 80, 72, 64) if self.in_class else (theme.TEXT_HUGE, 80, 72, 64)
+        narration_sizes = (60, 52, 48, 44) if self.in_class else (52, 48, 44)
+
+        def lines(text: str, size: float) -> int:
+            return len(self.wrap(text, width, size).split("\n")) if text else 0
+
+        for s in step_sizes:
+            for n in narration_sizes:
+                need = (lines(self.step_text, app.rp(s)) * app.rp(s) + lines(self.narration_text, app.rp(n)) * app.rp(n)
+                        * 1.2) * self.LINE
+                if need <= room:
+                    self.step_font, self.narration_font = app.rp(s), app.rp(n)
+                    return
+        self.step_font, self.narration_font = app.rp(step_sizes[-1]), app.rp(narration_sizes[-1])
+
     # -- steps ---------------------------------------------------------------
     def _show(self) -> None:
         self._stop_practice()
@@ -134,12 +164,14 @@ class LessonScreen(KioskScreen):
             self.progress_text = t("lesson.progress_end", count=self.count)
             self.step_text = t("lesson.end_title")
             self.narration_text = t("lesson.end_hint")
+            self.fit_type()
             self._qr(svc.lesson_url(svc.current.id), t("lesson.take_home"))
             return
         step = svc.current.steps[self.index]
         self.progress_text = t("lesson.progress", step=self.index + 1, count=self.count)
         self.step_text = step.text
         self.narration_text = step.narration
+        self.fit_type()
         if step.practice:
             self._start_practice()
         else:
