@@ -33,6 +33,14 @@ def default_data_dir() -> Path:
     return Path(base) / "xingfu-kiosk"
 
 
+def is_loopback(url: str) -> bool:
+    """An address only this machine reaches (127.x, localhost, ::1): a QR code with it opens on no phone."""
+    from urllib.parse import urlparse
+
+    host = (urlparse(url).hostname or "").lower()
+    return host in ("localhost", "::1") or host.startswith("127.") or host == "0.0.0.0"
+
+
 def _url(v: Any) -> str:
     if not isinstance(v, str) or not re.match(r"^https?://[^\s/]+", v):
         raise ValueError("must be an http:// or https:// address")

@@ -65,6 +65,7 @@ class AdminScreen(KioskScreen):
     voice_text = StringProperty("")
     volume_text = StringProperty("")
     rate_text = StringProperty("")
+    pair_url = StringProperty("")    # the server the pairing code is sent to
 
     def __init__(self, **kwargs):
         self._refresher = None
@@ -112,13 +113,16 @@ class AdminScreen(KioskScreen):
                                         for k, v in self._voice_health().items())
         elif panel == "sound":
             self._sound_labels()
+        elif panel == "pair":
+            self.ids.pair_code.value = ""
+            self.pair_url = App.get_running_app().services.config["server"]["url"]
         elif panel == "register":
             self.ids.url.text = App.get_running_app().services.config["server"]["url"]
             self.ids.token.text = ""
 
     def back_step(self) -> bool:
         """返回 inside the admin goes to its main panel first."""
-        if self.panel in ("sound", "voice", "register"):
+        if self.panel in ("sound", "voice", "register", "pair"):
             self.show("main")
             return True
         return False
@@ -137,6 +141,8 @@ class AdminScreen(KioskScreen):
         disk = shutil.disk_usage(s.config.data_dir)   # outbox, logs and the speech model live there
         lines.append(app.t("admin.disk_free", gb=f"{disk.free / 2**30:.1f}", percent=round(100 * disk.free / disk.total)))
         lines.append(app.t("admin.printer", state=self._state(printer_state(s.printer))))
+        if kconfig.is_loopback(s.config.public_url):   # the receipt's QR would open on nobody's phone
+            lines.append(app.t("admin.public_loopback", url=s.config.public_url))
         voice = s.voice_usable() if s.voice_usable is not None else "ok"
         if voice != "ok":   # why home shows three tiles
             lines.append(app.t("admin.voice_unusable", reason=plain(voice)))
@@ -212,6 +218,33 @@ class AdminScreen(KioskScreen):
         else:
             self.message, self.message_kind = app.t("admin.registered"), "ok"
             self.ids.token.text = ""
+        app.say(self.message)
+
+    def pair(self, code: str) -> None:
+        """The 6-digit code -> the server answers with this kiosk's token and the public address for QR links;
+        both go into the config file (they take effect at the next start)."""
+        from sync.client import TransportError, pair
+
+        app = App.get_running_app()
+        self.ids.pair_code.value = ""
+        if len(code) != 6:
+            self.message, self.message_kind = app.t("admin.pair_six"), "warn"
+            app.say(self.message)
+            return
+        try:
+            got = pair(self.pair_url, code)
+        except TransportError as exc:
+            self.message, self.message_kind = app.t("admin.pair_failed", reason=plain(str(exc))), "error"
+        else:
+            path = app.services.config.path or kconfig.default_config_path()
+            try:
+                kconfig.write_config(path, {"server": {"url": self.pair_url, "token": got["token"],
+                                                       "public_url": got["public_url"]}})
+            except (kconfig.ConfigError, ValueError, OSError) as exc:
+                self.message = app.t("admin.register_failed", reason=plain(str(exc).split(": ")[-1]))
+                self.message_kind = "error"
+            else:
+                self.message, self.message_kind = app.t("admin.paired"), "ok"
         app.say(self.message)
 
     def exit(self) -> None:

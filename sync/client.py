@@ -122,6 +122,19 @@ class ApiClient:
                 for m in found if isinstance(m, dict)]
 
 
+def pair(url: str, code: str, timeout: float = 10.0) -> dict:
+    """Trade a pairing code (community-server add-kiosk --pairing) for {"token", "kiosk", "post", "public_url"}."""
+    client = ApiClient(url, "", timeout=timeout)
+    client.session.headers.pop("Authorization", None)
+    try:
+        body = client._call("POST", protocol.PAIR_PATH, json={"protocol": protocol.PROTOCOL_VERSION, "code": code})
+    except NotFound:
+        raise TransportError("配对码不对或已过期，请在服务器上重新生成。") from None
+    if not all(isinstance(body.get(k), str) and body.get(k) for k in ("token", "kiosk", "public_url")):
+        raise TransportError("服务器的回答格式不对（没有令牌）。")
+    return body
+
+
 class SyncClient(ApiClient):
     def __init__(self, outbox: Outbox, url: str, token: str, *, timeout: float = 10.0,
                  batch_size: int = 100, heartbeat_info=None, max_body_bytes: int = protocol.MAX_BODY_BYTES):
