@@ -56,6 +56,7 @@ def printer_state(printer) -> str:
 
 
 class AdminScreen(KioskScreen):
+    STATES = ("pin", "main", "sound", "voice", "register", "pair")
     unlocked = BooleanProperty(False)
     panel = StringProperty("pin")    # pin | main | sound | voice | register
     message = StringProperty("")

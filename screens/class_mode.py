@@ -29,6 +29,7 @@ LEARNERS_PER_PAGE = 4   # + add a learner + start the class = six choices
 
 
 class ClassScreen(KioskScreen):
+    STATES = ("pin", "pin_typed", "lesson", "roster", "building", "unit", "room", "room_typed")
     stage = StringProperty("pin")     # pin | lesson | roster | building | unit | room
     heading = StringProperty("")
     message = StringProperty("")

@@ -62,6 +62,7 @@ class PhonePanel(ContactPanel, RelativeLayout):
 
 
 class ContactScreen(KioskScreen):
+    STATES = STEPS
     step = StringProperty("name")
     heading = StringProperty("")      # the question, with what was chosen so far: 3号楼2单元，住几楼？
     where = StringProperty("")        # 第4步/共6步

@@ -17,6 +17,7 @@ VOICE_CHECK_S = 5   # a microphone plugged in or the model finishing its load sh
 
 
 class HomeScreen(KioskScreen):
+    STATES = ("four_tiles", "three_tiles")
     voice_ok = BooleanProperty(True)
 
     def __init__(self, **kwargs):

@@ -16,6 +16,7 @@ Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 
 
 class IdleBanner(BoxLayout):
+    STATES = ("request", "other")   # audited like a screen's states (tests/ui/test_audit_states.py)
     request = BooleanProperty(False)   # a half-entered request is on screen
 
     def show(self, request: bool = False) -> None:

@@ -60,6 +60,7 @@ class PracticeOver(BoxLayout):
 
 
 class LessonScreen(KioskScreen):
+    STATES = ("every_step", "end", "in_class", "missing")
     title = StringProperty("")
     step_text = StringProperty("")
     narration_text = StringProperty("")

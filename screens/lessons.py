@@ -23,6 +23,7 @@ COLOURS = (theme.PRIMARY, theme.OK, theme.ACCENT, "#3b0764", theme.WARN)
 
 
 class LessonsScreen(KioskScreen):
+    STATES = ("page_1", "page_2")
     page = NumericProperty(0)
     page_count = NumericProperty(1)
 

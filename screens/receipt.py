@@ -35,6 +35,7 @@ def status_url(app, receipt: str) -> str:
 
 
 class ReceiptScreen(KioskScreen):
+    STATES = ("shown", "with_printer")
     hint_text = StringProperty("")
 
     def on_pre_enter(self, *_):

@@ -32,6 +32,8 @@ FIND_STEPS = ("phone", "building", "unit", "room")   # then "results"
 
 
 class StatusScreen(KioskScreen):
+    STATES = ("code", "need_four", "not_found", "found", "find_phone", "find_building", "find_unit",
+              "find_room", "find_results", "find_offline")
     answer = StringProperty("")       # the state in words, shown large
     kind = StringProperty("ok")       # ok | warn | error (widgets Notice)
     note = StringProperty("")         # the cadre's public note, if any
