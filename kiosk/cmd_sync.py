@@ -123,6 +123,8 @@ def cmd_submit(args) -> int:
                              room=args.room, phone=args.phone, text=args.text, channel=args.channel)
     except SubmitError as exc:
         raise _fail(str(exc)) from None
+    if s.printer is None:
+        out.pop("printed")   # no printer configured: nothing to say about a slip
     print(json.dumps(out, ensure_ascii=False) if args.json else f"已登记，回执号 {out['receipt']}")
     return 0
 

@@ -14,10 +14,12 @@ from pathlib import Path
 
 from kivy.app import App
 from kivy.clock import Clock
+from kivy.core.window import Window
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk import config as kconfig
+from screens import theme
 from screens.widgets import KioskScreen
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
@@ -110,8 +112,12 @@ class AdminScreen(KioskScreen):
             self.refresh()
             self._refresher = Clock.schedule_interval(lambda *_: self.refresh(), REFRESH_S)
         elif panel == "voice":
-            self.voice_text = "\n".join(App.get_running_app().t(f"admin.voice_{k}", state=v)
-                                        for k, v in self._voice_health().items())
+            app = App.get_running_app()
+            lines = [app.t(f"admin.voice_{k}", state=v) for k, v in self._voice_health().items()]
+            usable = app.services.voice_usable() if app.services.voice_usable is not None else "ok"
+            if usable != "ok":
+                lines.append(app.t("admin.voice_unusable", reason=plain(usable)))
+            self.voice_text = "\n".join(lines)
         elif panel == "sound":
             self._sound_labels()
         elif panel == "pair":
@@ -145,8 +151,8 @@ class AdminScreen(KioskScreen):
         if kconfig.is_loopback(s.config.public_url):   # the receipt's QR would open on nobody's phone
             lines.append(app.t("admin.public_loopback", url=s.config.public_url))
         voice = s.voice_usable() if s.voice_usable is not None else "ok"
-        if voice != "ok":   # why home shows three tiles
-            lines.append(app.t("admin.voice_unusable", reason=plain(voice)))
+        if voice != "ok" and not theme.is_compact(Window.height, app.scale):   # why home shows three tiles
+            lines.append(app.t("admin.voice_unusable", reason=plain(voice)))   # (short screens: voice panel)
         self.status_text = "\n".join(lines)
         # in red: a damaged outbox (until cleared), rows that cannot be read, rows the server refused
         shown = [plain(c["damage"])] if c["damage"] else []

@@ -17,7 +17,7 @@ from pathlib import Path
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.lang import Builder
-from kivy.properties import ListProperty, StringProperty
+from kivy.properties import BooleanProperty, ListProperty, StringProperty
 
 from screens import theme
 from screens.paging import grid_cols, pages
@@ -37,6 +37,7 @@ class StatusScreen(KioskScreen):
     answer = StringProperty("")       # the state in words, shown large
     kind = StringProperty("ok")       # ok | warn | error (widgets Notice)
     note = StringProperty("")         # the cadre's public note, if any
+    compact = BooleanProperty(False)  # a short (15.6") screen: set by the .kv from the window
     mode = StringProperty("code")     # code | phone | building | unit | room | searching | results
     found = ListProperty([])          # lines of the find results
     wanted = ListProperty(["", "", "", ""])   # phone tail, building, unit, room

@@ -211,6 +211,7 @@ def test_every_registered_screen_state_is_audited(ui, artefacts, monkeypatch, tm
     find.tap(ui, "2单元")
     audit("class", "room")
     find.type_digits(ui, "502")
+    assert "5 0 2" in find.texts(klass)              # the door typed is on screen before 确定
     audit("class", "room_typed")
     app.home()
 

@@ -63,5 +63,7 @@ def test_a_printer_that_is_gone_shows_on_the_admin_screen(ui, monkeypatch, tmp_p
     find.tap(ui, "确定")
     shown = find.texts(ui.app.sm.current_screen)
     assert "打印机：打印机没有连上，回执单没有打印。" in shown and "unplugged" not in shown
+    # and the heartbeat tells the cadres' kiosks page
+    assert ui.app.services.sync.client.heartbeat_info()["printer_health"] == "打印机没有连上，回执单没有打印。"
     ui.screenshot(artefacts / "screens" / "admin_printer_offline.png")
     ui.app.home()
