@@ -55,7 +55,8 @@ class KioskApp(App):
         self.history: list[str] = []
         self.tz = ZoneInfo(cfg["kiosk"]["timezone"])
         theme.fit((cfg["screen"]["width"], cfg["screen"]["height"]), cfg["screen"]["diagonal_inches"])
-        self.last_touch = time.monotonic()
+        self.monotonic = time.monotonic   # the idle clock; tests drive it (never sleep)
+        self.last_touch = self.monotonic()
         self._admin_event = None
         LabelBase.register(DEFAULT_FONT, services.font)
         LabelBase.register("Icons", services.symbol_font)
@@ -81,9 +82,9 @@ class KioskApp(App):
         self._unbuilt = {name: (module, cls) for name, module, cls in SCREENS[1:]}
         self._add_screen(*SCREENS[0])
         Clock.schedule_once(self._build_next, 0)
-        from screens.idle import IdleOverlay
+        from screens.idle import IdleBanner
 
-        self.idle_overlay = IdleOverlay()
+        self.idle_overlay = IdleBanner()
         self._tick()
         Clock.schedule_interval(self._tick, 1)
         Window.bind(on_touch_down=self._window_touch_down, on_touch_up=self._window_touch_up)
@@ -128,44 +129,56 @@ class KioskApp(App):
 
     # -- idle --------------------------------------------------------------
     def _window_touch_down(self, _window, touch):
-        self.last_touch = time.monotonic()
+        self.last_touch = self.monotonic()
         if self.idle_warning:
-            self.keep_going()
-            return True   # any touch means "still here"; it must not also press what is underneath
+            on_banner = self.idle_overlay.collide_point(*touch.pos)
+            self.keep_going()   # any touch means "still here"
+            return on_banner    # the banner is not a modal: a tap elsewhere also does what it touched
         corner = self.rp(ADMIN_CORNER_REF)
         if touch.x < corner and touch.y > Window.height - corner:
             self._admin_event = Clock.schedule_once(lambda *_: self.open_admin(), ADMIN_HOLD_S)
         return False
 
     def _window_touch_up(self, _window, touch):
-        self.last_touch = time.monotonic()
+        self.last_touch = self.monotonic()
         if self._admin_event is not None:
             self._admin_event.cancel()
             self._admin_event = None
         return False
 
+    def request_in_progress(self) -> bool:
+        """A category chosen and not yet submitted: what an idle reset would throw away."""
+        return dict(self.draft) != EMPTY_DRAFT and self.sm.current != "home"
+
+    def idle_limit(self) -> float:
+        """Seconds without a touch before the warning: three minutes and more in the middle of a request,
+        sooner on home, lessons and the other screens."""
+        kcfg = self.services.config["kiosk"]
+        return kcfg["request_idle_s"] if self.request_in_progress() else kcfg["idle_timeout_s"]
+
     def check_idle(self, now: float | None = None) -> None:
         kcfg = self.services.config["kiosk"]
-        idle = (now if now is not None else time.monotonic()) - self.last_touch
+        idle = (now if now is not None else self.monotonic()) - self.last_touch
         if not self.idle_warning:
-            if idle < kcfg["idle_timeout_s"]:
+            if idle < self.idle_limit():
                 return
             if self.sm.current == "home":
                 if dict(self.draft) != EMPTY_DRAFT or self.receipt:   # abandoned on home: clear quietly
                     self.reset_session()
             elif self.sm.current_screen.idle_reset:
+                self._warn_limit = self.idle_limit()
                 self.idle_warning = True
                 self.idle_left = kcfg["idle_warning_s"]
-                self.idle_overlay.show()
-                self.say(self.t("idle.warning"))
+                self.idle_overlay.show(self.request_in_progress())
+                self.say(self.idle_overlay.narration())
             return
-        self.idle_left = max(0, round(kcfg["idle_timeout_s"] + kcfg["idle_warning_s"] - idle))
+        self.idle_left = max(0, round(self._warn_limit + kcfg["idle_warning_s"] - idle))
         if self.idle_left <= 0:
             self.reset_session()
 
     def keep_going(self) -> None:
-        """继续: the resident is still here."""
-        self.last_touch = time.monotonic()
+        """继续: the resident is still here; everything entered stays."""
+        self.last_touch = self.monotonic()
         self.idle_warning = False
         self.idle_overlay.hide()
 
@@ -178,7 +191,7 @@ class KioskApp(App):
         self.receipt = ""
         self.dispatch("on_reset")
         self.home()
-        self.last_touch = time.monotonic()
+        self.last_touch = self.monotonic()
 
     def on_reset(self) -> None:
         """Event other screens bind to (app.bind(on_reset=...)) to clear what they hold."""
@@ -245,7 +258,8 @@ class KioskApp(App):
         try:
             result = submit_request(
                 self.services, category=d["category"], name=d["name"], building=d["building"],
-                unit=d["unit"], room=d["room"], phone=d["phone"], text=d["transcript"], channel=d["channel"])
+                unit=d["unit"], room=d["room"], phone=d["phone"], text=d["transcript"], channel=d["channel"],
+                wait_print=False)
         except SubmitError as exc:
             self.say(self.t("confirm.failed", reason=str(exc)))
             return None

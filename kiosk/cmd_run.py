@@ -26,7 +26,7 @@ def _window_size(cfg, args) -> tuple[int, int]:
 
 def run(args) -> int:
     cfg = config.load(args.config)
-    logs.setup(cfg.data_dir / "logs", "kiosk", cfg["kiosk"]["log_level"])
+    logs.setup(cfg.data_dir / "logs", "kiosk", cfg["kiosk"]["log_level"], cfg["kiosk"]["timezone"])
     from kiosk.fonts import resolve_font, resolve_symbol_font
 
     resolve_font(cfg["kiosk"]["font"] or None)   # fail before any window opens

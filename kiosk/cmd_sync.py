@@ -68,6 +68,16 @@ def register(sub) -> None:
                    help="the damaged-outbox notice was read (the damaged file stays where it was kept)")
     p.set_defaults(func=_one_line_errors(cmd_queue))
 
+    p = sub.add_parser("find", help="find requests by the phone's last four digits and the door (查进度 without the code)",
+                       description="--json prints [{receipt, category, state}]; asks the server for the whole post, "
+                                   "else this kiosk's own queued requests")
+    p.add_argument("--phone-tail", required=True, metavar="DDDD", help="last four digits of the phone number")
+    p.add_argument("--building", default="", help="building, e.g. 3 or 3号楼")
+    p.add_argument("--unit", default="", help="unit, e.g. 2 or 2单元")
+    p.add_argument("--room", required=True, help="room, e.g. 502")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_one_line_errors(cmd_find))
+
     p = sub.add_parser("status", help="the status of a request by its receipt code (answered offline)",
                        description="--json prints receipt, category, state, state_label, public_note, updated_at")
     p.add_argument("code", help="receipt code, e.g. WJZ1-0427 (or just the 4 digits)")
@@ -82,8 +92,10 @@ def _services(args):
 
     cfg = config.load(args.config)
     _log_to_file(cfg)
+    from kiosk.wiring import build_printer
+
     return SimpleNamespace(config=cfg, catalog=default_catalog(), outbox=Outbox(outbox_path(cfg), cfg["post"]["code"]),
-                           sync=None)
+                           sync=None, printer=build_printer(cfg))
 
 
 def _log_to_file(cfg) -> None:
@@ -91,13 +103,13 @@ def _log_to_file(cfg) -> None:
     import logging
     import logging.handlers
 
-    from kiosk.logs import FORMAT
+    from kiosk.logs import ZonedFormatter
 
     path = cfg.data_dir / "logs"
     path.mkdir(parents=True, exist_ok=True)
     handler = logging.handlers.RotatingFileHandler(path / "kiosk-cli.log", maxBytes=2_000_000, backupCount=2,
                                                    encoding="utf-8")
-    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.setFormatter(ZonedFormatter(cfg["kiosk"]["timezone"]))
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(cfg["kiosk"]["log_level"].upper())
@@ -118,7 +130,32 @@ def cmd_submit(args) -> int:
                              room=args.room, phone=args.phone, text=args.text, channel=args.channel)
     except SubmitError as exc:
         raise _fail(str(exc)) from None
+    if s.printer is None:
+        out.pop("printed")   # no printer configured: nothing to say about a slip
     print(json.dumps(out, ensure_ascii=False) if args.json else f"已登记，回执号 {out['receipt']}")
+    return 0
+
+
+def cmd_find(args) -> int:
+    import re
+
+    from kiosk.find import find_requests
+
+    if not re.fullmatch(r"[0-9]{4}", args.phone_tail):
+        raise _fail("--phone-tail: 需要电话号码的后四位数字")
+    if not args.room.strip():
+        raise _fail("--room: 需要门牌号")
+    out = find_requests(_services(args), args.phone_tail, args.building, args.unit, args.room)
+    rows = [{k: m[k] for k in ("receipt", "category", "state")} for m in out["matches"]]
+    if out["source"] == "local":
+        print("连不上社区服务器，只查了本机登记的求助。", file=sys.stderr)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False))
+    else:
+        for m in out["matches"]:
+            print(f"{m['receipt']}  {m['category']}  {m['state_label']}")
+        if not rows:
+            print("没有找到")
     return 0
 
 

@@ -118,12 +118,15 @@ SCHEMA: dict[str, dict[str, tuple[Any, Any, str]]] = {
         "units": (["1单元", "2单元", "3单元"], _str_list, "unit picker"),
         "floors": (7, _num(1, 40, int), "highest floor, for the room picker"),
         "rooms_per_floor": (2, _num(1, 12, int), "rooms per floor, for the room picker"),
+        "phone": ("", lambda v: _str(v).strip(), "the post's phone number, printed on the slip; empty = not printed"),
     },
     "kiosk": {
         "data_dir": ("", _path, "outbox, logs, models, Kivy home; empty = ~/.local/share/xingfu-kiosk"),
         "font": ("", _path, "font file; empty = find a Simplified Chinese font"),
         "idle_timeout_s": (90.0, _num(20, 3600), "seconds without a touch before the idle warning"),
         "idle_warning_s": (25.0, _num(20, 300), "seconds the idle warning stays before reset (>= 20)"),
+        "request_idle_s": (180.0, _num(180, 3600), "seconds without a touch before the warning while a request is "
+                           "half entered (>= 3 minutes: slow hands, a phone number looked up)"),
         "admin_pin": ("2580", _pin, "PIN of the admin screen (long-press the top-left corner)"),
         "teacher_pin": ("1234", _pin, "PIN of class mode"),
         "touch_debounce_ms": (400, _num(0, 2000, int), "taps closer than this on one button count once"),
@@ -135,6 +138,10 @@ SCHEMA: dict[str, dict[str, tuple[Any, Any, str]]] = {
         "height": (1080, _num(480, 4320, int), "screen height in pixels"),
         "diagonal_inches": (21.5, _num(7, 100), "physical diagonal, so sizes hold in millimetres"),
         "fullscreen": (True, _bool, "false = a window (for trying it on a desktop)"),
+    },
+    "printer": {
+        "device": ("", lambda v: _str(v).strip(), "slip printer: usb:VID:PID, tcp://HOST[:PORT], serial:/dev/ttyUSB0[:BAUD] "
+                   "or a device/file path such as /dev/usb/lp0; empty = no printer"),
     },
     "voice": {
         "enabled": (True, _bool, "false = touch only"),

@@ -29,8 +29,12 @@ class SubmitError(ValueError):
 
 
 def submit_request(services, *, category: str, name: str = "", building: str = "", unit: str = "", room: str = "",
-                   phone: str = "", text: str = "", channel: str = "touch") -> dict:
-    """Queue a request; it is fsync'd before this returns. -> {"uuid": ..., "receipt": ...}."""
+                   phone: str = "", text: str = "", channel: str = "touch", wait_print: bool = True) -> dict:
+    """Queue a request; it is fsync'd before this returns. -> {"uuid", "receipt", "printed"}.
+
+    With a printer configured the slip is printed (`wait_print` False: in the background, "printed" is then
+    None); a printing failure never loses the request, it only shows on the admin screen and the heartbeat.
+    """
     if category not in services.catalog:
         raise SubmitError(f"没有这一类服务：{category}")
     tz = ZoneInfo(services.config["kiosk"]["timezone"])
@@ -52,4 +56,30 @@ def submit_request(services, *, category: str, name: str = "", building: str = "
     worker = getattr(services, "sync", None)
     if worker is not None:
         worker.kick()
-    return {"uuid": uid, "receipt": receipt}
+    return {"uuid": uid, "receipt": receipt, "printed": _print(services, uid, receipt, category, wait_print)}
+
+
+def status_url(config, receipt: str, uuid: str = "") -> str:
+    """The family's phone page for a request (?u= names exactly this request after a receipt clash)."""
+    return f"{config.public_url}/r/{receipt}" + (f"?u={uuid}" if uuid else "")
+
+
+def _print(services, uid: str, receipt: str, category: str, wait: bool) -> bool | None:
+    from kiosk.printer import PrinterError, Slip
+
+    printer = getattr(services, "printer", None)
+    if printer is None:
+        return False
+    cfg = services.config
+    now = datetime.now(ZoneInfo(cfg["kiosk"]["timezone"]))
+    slip = Slip(receipt=receipt, category=services.catalog.get(category).label,
+                when=f"{now.year}年{now.month}月{now.day}日 {now:%H:%M}", post_name=cfg["post"]["name"],
+                post_phone=cfg["post"]["phone"], status_url=status_url(cfg, receipt, uid))
+    if not wait:
+        printer.print_in_background(slip)
+        return None
+    try:
+        printer.print_slip(slip)
+    except PrinterError:
+        return False
+    return True

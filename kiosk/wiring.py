@@ -17,6 +17,7 @@ from screens.texts import t
 from sync.catalog import Catalog, default_catalog
 
 if TYPE_CHECKING:   # the parts themselves are imported when built: numpy, requests... stay off a CLI's path
+    from kiosk.printer import SlipPrinter
     from screens.lesson_session import LessonService
     from sync.client import SyncWorker
     from sync.learned import LearnedPhrases
@@ -46,6 +47,9 @@ class Services:
     microphone_test: Callable[[], str] | None = None  # "ok" or a Chinese sentence
     learned: LearnedPhrases | None = None             # the post's phrases learned from the field (the matcher's)
     share_unplaced: Callable[[str], None] | None = None   # queue an utterance not understood; None: [voice] off
+    voice_usable: Callable[[], str] | None = None    # "ok" when 按住说话 can work, else why not (home, admin)
+    find_requests: Callable[..., dict] | None = None  # (phone_tail, building, unit, room) -> kiosk.find result
+    printer: SlipPrinter | None = None                # [printer] device; None = no slip, no words about one
 
 
 def build_services(config: Config, *, speaker=None) -> Services:
@@ -58,11 +62,39 @@ def build_services(config: Config, *, speaker=None) -> Services:
         font=str(font),
         symbol_font=str(symbols),
     )
+    services.printer = build_printer(config)
+    services.find_requests = lambda *door: _find(services, *door)
     _wire_sync(services)
     _wire_learning(services)
     _wire_voice(services)
     _wire_lessons(services)
     return services
+
+
+def _find(services: Services, phone_tail: str, building: str, unit: str, room: str) -> dict:
+    from kiosk.find import find_requests
+
+    return find_requests(services, phone_tail, building, unit, room)
+
+
+def build_printer(config: Config):
+    from kiosk.printer import SlipPrinter
+
+    device = config["printer"]["device"]
+    return SlipPrinter(device) if device else None
+
+
+def voice_usable(services: Services) -> str:
+    """"ok" when 按住说话 can work (voice on, microphone found, model loaded or loading), else why not."""
+    if services.voice_health is None:
+        return t("health.voice_off")
+    health = services.voice_health()
+    if not services.config["voice"]["enabled"]:
+        return health["model"]
+    if health.get("microphone", "ok") != "ok":
+        return health["microphone"]
+    # a model still loading counts as usable (按住说话 says 请稍等 for those seconds); a missing one does not
+    return getattr(services.recognizer, "error", None) or "ok"
 
 
 def _wire_lessons(services: Services) -> None:
@@ -102,11 +134,13 @@ def _wire_voice(services: Services) -> None:
 
     services.voice_health = voice_health
     services.microphone_test = lambda: microphone_test(services.microphone)
+    services.voice_usable = lambda: voice_usable(services)
 
 
 def _wire_sync(services: Services) -> None:
     """The outbox and the background sync worker (the App starts it in on_start)."""
     from kiosk import __version__
+    from kiosk.printer import health as printer_health
     from sync.client import SyncWorker, from_config, outbox_path
     from sync.learned import FILE_NAME, LearnedPhrases
     from sync.outbox import Outbox
@@ -118,7 +152,7 @@ def _wire_sync(services: Services) -> None:
     def heartbeat_info() -> dict:
         bad = [v for v in services.voice_health().values() if v != "ok"]
         return {"version": __version__, "voice_health": "；".join(bad)[:200] if bad else "ok",
-                "printer_health": t("health.no_printer")}
+                "printer_health": printer_health(services.printer)}
 
     services.sync = SyncWorker(from_config(cfg, services.outbox, heartbeat_info, services.learned),
                                cfg["server"]["sync_interval_s"])

@@ -7,16 +7,21 @@ per panel; each panel is a sub-screen of this one. The PIN is asked again every 
 
 from __future__ import annotations
 
+import re
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 from kivy.app import App
 from kivy.clock import Clock
+from kivy.core.window import Window
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk import config as kconfig
+from screens import theme
 from screens.widgets import KioskScreen
+from sync import codes
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 
@@ -26,15 +31,45 @@ SHOWN_REJECTED = 4
 REFRESH_S = 5
 
 
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_PATH = re.compile(r"[（(]?\s*(?:[A-Za-z]:)?[/\\][\w.\-/\\]+\s*[)）]?")
+
+
+def plain(error: str) -> str:
+    """What the cadre reads: Chinese only. File paths are cut; an English device or network error becomes
+    one Chinese sentence (the details stay in the log)."""
+    if not _HAN.search(error or ""):
+        return App.get_running_app().t("admin.error_detail_in_log") if error else ""
+    return _PATH.sub("", error).strip()
+
+
+def local_time(iso: str | None, tz) -> str:
+    """An outbox time (UTC ISO) as the kiosk's clock shows it (kiosk.timezone)."""
+    if not iso:
+        return ""
+    try:
+        when = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return ""
+    return when.astimezone(tz).strftime("%Y-%m-%d %H:%M") if when.tzinfo else when.strftime("%Y-%m-%d %H:%M")
+
+
+def printer_state(printer) -> str:
+    return App.get_running_app().t("health.no_printer") if printer is None else printer.health
+
+
 class AdminScreen(KioskScreen):
+    STATES = ("pin", "main", "sound", "voice", "register", "pair")
     unlocked = BooleanProperty(False)
     panel = StringProperty("pin")    # pin | main | sound | voice | register
     message = StringProperty("")
+    message_kind = StringProperty("ok")   # ok | warn | error (widgets Notice)
     status_text = StringProperty("")
     rejected_text = StringProperty("")
     voice_text = StringProperty("")
     volume_text = StringProperty("")
     rate_text = StringProperty("")
+    pair_url = StringProperty("")    # the server the pairing code is sent to
 
     def __init__(self, **kwargs):
         self._refresher = None
@@ -58,7 +93,7 @@ class AdminScreen(KioskScreen):
         app = App.get_running_app()
         self.ids.pin.value = ""
         if pin != app.services.config["kiosk"]["admin_pin"]:
-            self.message = app.t("admin.pin_wrong")
+            self.message, self.message_kind = app.t("admin.pin_wrong"), "error"
             app.say(self.message)
             return
         self.unlocked = True
@@ -78,17 +113,24 @@ class AdminScreen(KioskScreen):
             self.refresh()
             self._refresher = Clock.schedule_interval(lambda *_: self.refresh(), REFRESH_S)
         elif panel == "voice":
-            self.voice_text = "\n".join(App.get_running_app().t(f"admin.voice_{k}", state=v)
-                                        for k, v in self._voice_health().items())
+            app = App.get_running_app()
+            lines = [app.t(f"admin.voice_{k}", state=v) for k, v in self._voice_health().items()]
+            usable = app.services.voice_usable() if app.services.voice_usable is not None else "ok"
+            if usable != "ok":
+                lines.append(app.t("admin.voice_unusable", reason=plain(usable)))
+            self.voice_text = "\n".join(lines)
         elif panel == "sound":
             self._sound_labels()
+        elif panel == "pair":
+            self.ids.pair_code.value = ""
+            self.pair_url = App.get_running_app().services.config["server"]["url"]
         elif panel == "register":
             self.ids.url.text = App.get_running_app().services.config["server"]["url"]
             self.ids.token.text = ""
 
     def back_step(self) -> bool:
         """返回 inside the admin goes to its main panel first."""
-        if self.panel in ("sound", "voice", "register"):
+        if self.panel in ("sound", "voice", "register", "pair"):
             self.show("main")
             return True
         return False
@@ -101,17 +143,23 @@ class AdminScreen(KioskScreen):
         s = app.services
         c = s.outbox.counts()
         lines = [app.t("admin.queue", **c),
-                 app.t("admin.last_sync", when=(c["last_sync_at"] or "")[:16].replace("T", " ") or app.t("admin.never"))]
+                 app.t("admin.last_sync", when=local_time(c["last_sync_at"], app.tz) or app.t("admin.never"))]
         if c["last_error"] and c["last_error"] != c["damage"]:
-            lines.append(app.t("admin.last_error", error=c["last_error"][:60]))
+            lines.append(app.t("admin.last_error", error=plain(c["last_error"])[:60]))
         disk = shutil.disk_usage(s.config.data_dir)   # outbox, logs and the speech model live there
         lines.append(app.t("admin.disk_free", gb=f"{disk.free / 2**30:.1f}", percent=round(100 * disk.free / disk.total)))
+        lines.append(app.t("admin.printer", state=self._state(printer_state(s.printer))))
+        if codes.is_loopback(s.config.public_url):   # the receipt's QR would open on nobody's phone
+            lines.append(app.t("admin.public_loopback", url=s.config.public_url))
+        voice = s.voice_usable() if s.voice_usable is not None else "ok"
+        if voice != "ok" and not theme.is_compact(Window.height, app.scale):   # why home shows three tiles
+            lines.append(app.t("admin.voice_unusable", reason=plain(voice)))   # (short screens: voice panel)
         self.status_text = "\n".join(lines)
         # in red: a damaged outbox (until cleared), rows that cannot be read, rows the server refused
-        shown = [c["damage"]] if c["damage"] else []
+        shown = [plain(c["damage"])] if c["damage"] else []
         for key, rows in (("unreadable", s.outbox.set_aside()), ("rejected", s.outbox.rejected())):
             shown += [app.t(f"admin.{key}_item", receipt=r["receipt"] or "", category=self._label(r["category"]),
-                            reason=r["reason"]) for r in rows[:SHOWN_REJECTED]]
+                            reason=plain(r["reason"])) for r in rows[:SHOWN_REJECTED]]
             if len(rows) > SHOWN_REJECTED:
                 shown.append(app.t(f"admin.{key}_more", count=len(rows) - SHOWN_REJECTED))
         self.rejected_text = "\n".join(shown)
@@ -121,8 +169,11 @@ class AdminScreen(KioskScreen):
         return catalog.get(category).label if category in catalog else (category or "")
 
     def _voice_health(self) -> dict:
-        app = App.get_running_app()
-        return {k: app.t("admin.ok") if v == "ok" else v for k, v in app.services.voice_health().items()}
+        return {k: self._state(v) for k, v in App.get_running_app().services.voice_health().items()}
+
+    @staticmethod
+    def _state(health: str) -> str:
+        return App.get_running_app().t("admin.ok") if health == "ok" else plain(health)
 
     # -- sound ----------------------------------------------------------------
     def _sound_labels(self) -> None:
@@ -147,14 +198,15 @@ class AdminScreen(KioskScreen):
 
     def test_speaker(self) -> None:
         app = App.get_running_app()
-        self.message = app.t("admin.speaker_test")
+        self.message, self.message_kind = app.t("admin.speaker_test"), "ok"
         app.say(self.message)
 
     def test_microphone(self) -> None:
         """services.microphone_test() -> "ok" or a Chinese sentence saying what is wrong."""
         app = App.get_running_app()
         result = app.services.microphone_test()
-        self.message = app.t("admin.mic_ok") if result == "ok" else result
+        self.message = app.t("admin.mic_ok") if result == "ok" else plain(result)
+        self.message_kind = "ok" if result == "ok" else "error"
         app.say(self.message)
 
     # -- register -------------------------------------------------------------
@@ -169,10 +221,38 @@ class AdminScreen(KioskScreen):
         try:
             kconfig.write_config(path, updates)
         except (kconfig.ConfigError, ValueError, OSError) as exc:
-            self.message = app.t("admin.register_failed", reason=str(exc).split(": ")[-1])
+            self.message = app.t("admin.register_failed", reason=plain(str(exc).split(": ")[-1]))
+            self.message_kind = "error"
         else:
-            self.message = app.t("admin.registered")
+            self.message, self.message_kind = app.t("admin.registered"), "ok"
             self.ids.token.text = ""
+        app.say(self.message)
+
+    def pair(self, code: str) -> None:
+        """The 6-digit code -> the server answers with this kiosk's token and the public address for QR links;
+        both go into the config file (they take effect at the next start)."""
+        from sync.client import TransportError, pair
+
+        app = App.get_running_app()
+        self.ids.pair_code.value = ""
+        if len(code) != 6:
+            self.message, self.message_kind = app.t("admin.pair_six"), "warn"
+            app.say(self.message)
+            return
+        try:
+            got = pair(self.pair_url, code)
+        except TransportError as exc:
+            self.message, self.message_kind = app.t("admin.pair_failed", reason=plain(str(exc))), "error"
+        else:
+            path = app.services.config.path or kconfig.default_config_path()
+            try:
+                kconfig.write_config(path, {"server": {"url": self.pair_url, "token": got["token"],
+                                                       "public_url": got["public_url"]}})
+            except (kconfig.ConfigError, ValueError, OSError) as exc:
+                self.message = app.t("admin.register_failed", reason=plain(str(exc).split(": ")[-1]))
+                self.message_kind = "error"
+            else:
+                self.message, self.message_kind = app.t("admin.paired"), "ok"
         app.say(self.message)
 
     def exit(self) -> None:

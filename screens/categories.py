@@ -17,6 +17,7 @@ Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 
 
 class CategoriesScreen(KioskScreen):
+    STATES = ("page_1", "page_2")
     page = NumericProperty(0)
     page_count = NumericProperty(1)
 

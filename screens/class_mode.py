@@ -16,6 +16,7 @@ from kivy.app import App
 from kivy.clock import Clock
 from kivy.lang import Builder
 from kivy.properties import NumericProperty, StringProperty
+from kivy.uix.label import Label
 
 from screens import theme
 from screens.paging import pages
@@ -28,6 +29,7 @@ LEARNERS_PER_PAGE = 4   # + add a learner + start the class = six choices
 
 
 class ClassScreen(KioskScreen):
+    STATES = ("pin", "pin_typed", "lesson", "roster", "building", "unit", "room", "room_typed")
     stage = StringProperty("pin")     # pin | lesson | roster | building | unit | room
     heading = StringProperty("")
     message = StringProperty("")
@@ -85,6 +87,7 @@ class ClassScreen(KioskScreen):
         body.cols = 1
         pad = Keypad(max_length=8, speak=False)
         pad.bind(on_done=lambda _w, value: self.check_pin(value))
+        self._typed(body, pad, secret=True)
         body.add_widget(pad)
 
     def check_pin(self, pin: str) -> None:
@@ -192,7 +195,24 @@ class ClassScreen(KioskScreen):
         body.cols = 1
         pad = Keypad(max_length=4)
         pad.bind(on_done=lambda _w, value: self.add_learner(value))
+        self._typed(body, pad, secret=False)
         body.add_widget(pad)
+
+    @staticmethod
+    def _typed(body, pad, *, secret: bool) -> None:
+        """What has been typed, beside the keypad: the room's digits (a wrong room is seen before 确定), a
+        PIN's digits as dots."""
+        app = App.get_running_app()
+        body.cols = 2
+        shown = Label(font_size=app.rp(theme.TEXT_HUGE), bold=True, color=theme.rgba(theme.PRIMARY),
+                      size_hint=(None, None), size=(app.rp(560), pad.height))
+        blank = "_ _ _ _"
+
+        def update(*_):
+            shown.text = (("● " * len(pad.value)).strip() if secret else " ".join(pad.value)) or blank
+        pad.bind(value=update, height=lambda *_: setattr(shown, "height", pad.height))
+        update()
+        body.add_widget(shown)
 
     def _pick(self, field: str, value: str, then: str) -> None:
         if field == "building":

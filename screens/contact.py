@@ -23,6 +23,8 @@ Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 
 STEPS = ("name", "building", "unit", "floor", "room", "phone")
 NAME_ICONS = ("👴", "👵", "👨", "👩")   # for contact.name_options, in its order
+# One pictograph per kind of place, never shared: 4楼 and 4号楼 must not look alike, nor a unit and a room.
+PLACE_ICONS = {"building": "🏢", "unit": "🚪", "floor": "⬆", "room": "🏠"}
 PHONE_LENGTHS = (7, 8, 11, 12)   # local landline, landline with 0931 area code digits, mobile
 
 
@@ -60,7 +62,10 @@ class PhonePanel(ContactPanel, RelativeLayout):
 
 
 class ContactScreen(KioskScreen):
+    STATES = STEPS
     step = StringProperty("name")
+    heading = StringProperty("")      # the question, with what was chosen so far: 3号楼2单元，住几楼？
+    where = StringProperty("")        # 第4步/共6步
     page = NumericProperty(0)
     page_count = NumericProperty(1)
     message = StringProperty("")
@@ -105,17 +110,39 @@ class ContactScreen(KioskScreen):
             icons = dict(zip(names, NAME_ICONS, strict=False))
             return [(c, c, icons.get(c, "🙂")) for c in names]
         if step == "building":
-            return [(b, b, "🏢") for b in post["buildings"]]
+            return [(b, b, PLACE_ICONS["building"]) for b in post["buildings"]]
         if step == "unit":
-            return [(u, u, "🚪") for u in post["units"]]
+            return [(u, u, PLACE_ICONS["unit"]) for u in post["units"]]
         if step == "floor":
-            return [(str(f), app.t("contact.floor_label", floor=f), "🏢") for f in range(1, post["floors"] + 1)]
+            return [(str(f), app.t("contact.floor_label", floor=f), PLACE_ICONS["floor"])
+                    for f in range(1, post["floors"] + 1)]
         if step == "room":
             floor = int(app.draft["floor"] or 1)
-            return [(r, app.t("contact.room_label", room=r), "🚪") for r in room_labels(floor, post["rooms_per_floor"])]
+            return [(r, app.t("contact.room_label", room=r), PLACE_ICONS["room"])
+                    for r in room_labels(floor, post["rooms_per_floor"])]
         return []
 
+    def steps(self) -> list[str]:
+        """The steps this post asks (one unit only: no unit step)."""
+        single_unit = len(App.get_running_app().services.config["post"]["units"]) == 1
+        return [s for s in STEPS if not (s == "unit" and single_unit)]
+
+    def _headings(self) -> None:
+        app = App.get_running_app()
+        d = app.draft
+        steps = self.steps()
+        self.where = app.t("contact.step", step=steps.index(self.step) + 1, count=len(steps))
+        chosen = {"building": d["building"], "unit": d["unit"],
+                  "floor": app.t("contact.floor_label", floor=d["floor"]) if d["floor"] else ""}
+        so_far = "".join(chosen[k] for k in ("building", "unit", "floor")[: max(0, STEPS.index(self.step) - 1)]
+                         if k in chosen)
+        if self.step in ("unit", "floor", "room") and so_far:
+            self.heading = app.t(f"contact.title_{self.step}_after", chosen=so_far)
+        else:
+            self.heading = app.t(f"contact.title_{self.step}")
+
     def show(self) -> None:
+        self._headings()
         grid = self.grid
         grid.clear_widgets()
         opts = self.options(self.step)

@@ -16,6 +16,7 @@ from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 
+from screens import theme
 from screens.phonesketch import PhoneSketch
 from screens.qrwidget import QRCodeWidget
 from screens.texts import speakable, t
@@ -59,6 +60,7 @@ class PracticeOver(BoxLayout):
 
 
 class LessonScreen(KioskScreen):
+    STATES = ("every_step", "end", "in_class", "missing")
     title = StringProperty("")
     step_text = StringProperty("")
     narration_text = StringProperty("")
@@ -69,6 +71,10 @@ class LessonScreen(KioskScreen):
     at_end = BooleanProperty(False)
     in_class = BooleanProperty(False)
     practice_over = BooleanProperty(False)   # done or expired: 再练一次 gets a fresh one-time code
+    status_kind = StringProperty("ok")       # widgets Notice: ok | warn | error
+    missing = BooleanProperty(False)         # entered with no lesson chosen: a safe page, no steps
+    step_font = NumericProperty(96)          # real px, set by fit_type()
+    narration_font = NumericProperty(52)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -93,6 +99,14 @@ class LessonScreen(KioskScreen):
         svc = App.get_running_app().services.lessons
         lesson = svc.current
         self.in_class = svc.session is not None
+        self.missing = lesson is None
+        if lesson is None:   # reached without a lesson (a stale history entry, a reset): say where to go
+            self._stop_practice()
+            self.ids.right.clear_widgets()
+            self.title, self.progress_text, self.narration_text = t("lesson.missing_title"), "", ""
+            self.step_text, self.status_text, self.status_kind = "", t("lesson.missing"), "warn"
+            self.index, self.count, self.at_end = 0, 1, False
+            return
         self.title = lesson.title
         self.count = len(lesson.steps)
         self.index = 0
@@ -104,6 +118,8 @@ class LessonScreen(KioskScreen):
 
     def narration(self) -> str:
         svc = App.get_running_app().services.lessons
+        if self.missing or svc.current is None:
+            return t("lesson.missing")
         if self.at_end:
             return t("lesson.end_say")
         text = t("lesson.say_step", step=self.index + 1, narration=self.narration_text)
@@ -111,23 +127,52 @@ class LessonScreen(KioskScreen):
             text = t("lesson.say_first", title=svc.current.title, summary=svc.current.summary, first_step=text)
         return speakable(text)
 
+    # -- type sizes ----------------------------------------------------------
+    LINE = 1.4   # a wrapped line's height per font size, with room to spare (WenQuanYi: about 1.25)
+
+    def fit_type(self, *_) -> None:
+        """The biggest type that fits the left column: class mode draws bigger for a room, but a long step 1
+        must never push its words up into the header (issue 13.6). Never below the minimum sizes."""
+        app = App.get_running_app()
+        left = self.ids.left
+        room = left.height - app.rp(theme.BUTTON) * 2 - app.rp(20) * 5   # the buttons row, a status line, gaps
+        width = left.width
+        if width <= 0 or room <= 0:
+            return
+        step_sizes = (theme.TEXT_HUGE * 1.2, theme.TEXT_HUGE, 80, 72, 64) if self.in_class else (theme.TEXT_HUGE, 80, 72, 64)
+        narration_sizes = (60, 52, 48, 44) if self.in_class else (52, 48, 44)
+
+        def lines(text: str, size: float) -> int:
+            return len(self.wrap(text, width, size).split("\n")) if text else 0
+
+        for s in step_sizes:
+            for n in narration_sizes:
+                need = (lines(self.step_text, app.rp(s)) * app.rp(s) + lines(self.narration_text, app.rp(n)) * app.rp(n)
+                        * 1.2) * self.LINE
+                if need <= room:
+                    self.step_font, self.narration_font = app.rp(s), app.rp(n)
+                    return
+        self.step_font, self.narration_font = app.rp(step_sizes[-1]), app.rp(narration_sizes[-1])
+
     # -- steps ---------------------------------------------------------------
     def _show(self) -> None:
         self._stop_practice()
         svc = App.get_running_app().services.lessons
         right = self.ids.right
         right.clear_widgets()
-        self.status_text = ""
+        self.status_text, self.status_kind = "", "ok"
         if self.at_end:
             self.progress_text = t("lesson.progress_end", count=self.count)
             self.step_text = t("lesson.end_title")
             self.narration_text = t("lesson.end_hint")
+            self.fit_type()
             self._qr(svc.lesson_url(svc.current.id), t("lesson.take_home"))
             return
         step = svc.current.steps[self.index]
         self.progress_text = t("lesson.progress", step=self.index + 1, count=self.count)
         self.step_text = step.text
         self.narration_text = step.narration
+        self.fit_type()
         if step.practice:
             self._start_practice()
         else:
@@ -143,6 +188,8 @@ class LessonScreen(KioskScreen):
 
     def go_step(self, delta: int) -> None:
         app = App.get_running_app()
+        if self.missing:
+            return
         if self.at_end:
             if delta < 0:
                 self.at_end = False
@@ -183,7 +230,7 @@ class LessonScreen(KioskScreen):
         self.practice_over = False
         self._practice_gen += 1
         gen = self._practice_gen
-        self.status_text = t("lesson.practice_waiting")
+        self.status_text, self.status_kind = t("lesson.practice_waiting"), "ok"
         self.practice_url = ""
         lesson_id = svc.current.id
 
@@ -215,7 +262,7 @@ class LessonScreen(KioskScreen):
     def _practice_failed(self, gen: int, message: str) -> None:
         if gen != self._practice_gen:
             return
-        self.status_text = t("lesson.practice_failed", reason=message)
+        self.status_text, self.status_kind = t("lesson.practice_failed", reason=message), "error"
         App.get_running_app().say(self.status_text)
 
     def _practice_state(self, gen: int, state: str) -> None:
@@ -225,6 +272,7 @@ class LessonScreen(KioskScreen):
         if state.startswith("error:"):
             return   # keep polling quietly; the network may come back
         self.status_text = t(f"lesson.practice_{state}") if state in PRACTICE_STATES else ""
+        self.status_kind = "warn" if state == "expired" else "ok"
         self.practice_over = state in ("done", "expired")
         if self.practice_over:   # the code is used up: never leave it on screen to be scanned again
             self.ids.right.clear_widgets()

@@ -1,4 +1,4 @@
-"""学用手机: the lessons as big tiles (five a page) and the teacher's way into class mode."""
+"""学用手机: the lessons as big tiles (six a page). Class mode (老师上课) starts from the admin screen."""
 
 from __future__ import annotations
 
@@ -16,13 +16,14 @@ from screens.widgets import KioskScreen, Tile
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 
-PER_PAGE = 5   # five lessons + the teacher's tile = six choices
+PER_PAGE = 6   # six choices; the teacher's way into class mode is on the admin screen (residents never meet a PIN)
 ICONS = {"scan_pay": "💳", "video_call": "📹", "voice_message": "🎤", "font_size": "🔍", "wifi": "📶",
          "pay_bills": "🔥", "hospital_booking": "🏥", "fraud": "🚫", "taxi": "🚕", "photo_share": "📷"}
 COLOURS = (theme.PRIMARY, theme.OK, theme.ACCENT, "#3b0764", theme.WARN)
 
 
 class LessonsScreen(KioskScreen):
+    STATES = ("page_1", "page_2")
     page = NumericProperty(0)
     page_count = NumericProperty(1)
 
@@ -56,9 +57,6 @@ class LessonsScreen(KioskScreen):
                         colour=theme.rgba(COLOURS[n % len(COLOURS)]))
             tile.bind(on_release=lambda _w, lid=lid: self.open(lid))
             grid.add_widget(tile)
-        teacher = Tile(icon="👩", text=t("lessons.teacher"), text_size_ref=56, colour=theme.rgba(theme.NAV))
-        teacher.bind(on_release=lambda *_: App.get_running_app().go("class"))
-        grid.add_widget(teacher)
 
     def turn(self, delta: int) -> None:
         self.page = max(0, min(self.page_count - 1, self.page + delta))

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from kivy.app import App
 from kivy.lang import Builder
+from kivy.properties import StringProperty
 
 import screens.qrwidget  # noqa: F401  (QRCodeWidget for the .kv)
 from screens.texts import spoken_digits
@@ -34,6 +35,17 @@ def status_url(app, receipt: str) -> str:
 
 
 class ReceiptScreen(KioskScreen):
+    STATES = ("shown", "with_printer")
+    hint_text = StringProperty("")
+
+    def on_pre_enter(self, *_):
+        self.hint_text = hint(App.get_running_app())
+
     def narration(self) -> str:
         app = App.get_running_app()
-        return app.t("receipt.say", digits=spoken_digits(receipt_digits(app.receipt))) + app.t("receipt.hint") + app.t("receipt.scan")
+        return app.t("receipt.say", digits=spoken_digits(receipt_digits(app.receipt))) + hint(app) + app.t("receipt.scan")
+
+
+def hint(app) -> str:
+    """Take the slip (only when a printer is configured: without one the words never mention a slip)."""
+    return app.t("receipt.hint_slip" if app.services.printer is not None else "receipt.hint")

@@ -40,6 +40,9 @@ OK = "#14532d"
 WARN = "#7c2d12"
 BAR = "#e5e7eb"
 NAV = "#374151"      # NavBar buttons: 10:1 with white
+# A message's kind has its own colour and pictograph on every screen (widgets Notice): success never looks
+# like an error ("没找到" is not green like 已受理). Each >= 7:1 on BG.
+NOTICE = {"ok": ("#14532d", "✔"), "warn": ("#713f12", "⚠"), "error": ("#991b1b", "✖")}
 QR_MIN_MM = 50       # a phone camera at arm's length reads a QR code this big
 
 

@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 
 class VoiceScreen(KioskScreen):
+    STATES = ("ready", "unavailable")
     # ready, listening, confirm, ask, retry, fallback, unavailable, loading
     state = StringProperty("ready")
     headline = StringProperty("")

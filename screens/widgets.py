@@ -56,6 +56,15 @@ class BigButton(DebouncedButtonBehavior, BoxLayout):
     text_size_ref = NumericProperty(56)
 
 
+class Notice(BoxLayout):
+    """A message to the resident: kind "ok" (done), "warn" (look again) or "error" (did not work), each with
+    its own colour and pictograph (theme.NOTICE), the same on every screen. Empty text: takes no room."""
+
+    text = StringProperty("")
+    kind = StringProperty("ok")
+    font_ref = NumericProperty(44)
+
+
 class NavBar(BoxLayout):
     """回首页 / 返回 / 再听一遍: on every screen but home, always in the same place."""
 
@@ -97,6 +106,9 @@ class KioskScreen(Screen):
     """
 
     idle_reset = True
+    # The states a resident or teacher can reach on this screen; tests/ui/test_audit_states.py fails when one
+    # of them is not audited (sizes, contrast, choices) on the rendered window.
+    STATES: tuple[str, ...] = ("shown",)
 
     def narration(self) -> str:
         return ""

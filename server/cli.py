@@ -121,6 +121,17 @@ def cmd_add_kiosk(args) -> int:
     elif post.kiosks.filter(name=name).exists():
         raise CommandError(f"post {post.code} already has a kiosk named {name!r}; choose another --name")
     kiosk, token = Kiosk.issue(post, name)
+    if getattr(args, "pairing", False):   # no keyboard at the kiosk: a code for its admin keypad instead
+        from datetime import datetime
+
+        from server.api.pairing import issue
+
+        code, expires = issue(token, kiosk.name, post.code)
+        _print(args, {"pairing_code": code, "expires_at": datetime.fromtimestamp(expires).astimezone().isoformat(),
+                      "kiosk": kiosk.name, "id": kiosk.pk, "post": post.code},
+               f"终端 {kiosk.name}（编号 {kiosk.pk}）已登记。配对码 {code}，15 分钟内有效："
+               f"在终端管理页面点「配对」输入这六位数字。")
+        return 0
     _print(args, {"token": token, "kiosk": kiosk.name, "id": kiosk.pk, "post": post.code},
            f"终端 {kiosk.name}（编号 {kiosk.pk}）已登记。令牌只显示这一次，请填入终端配置 [server] token：\n{token}")
     return 0
@@ -262,6 +273,8 @@ def cmd_demo(args) -> int:
 
     Idempotent: a second run reuses the post, the account and a kiosk token that still works.
     """
+    from sync import codes
+
     setup_django()
     from pathlib import Path
 
@@ -287,13 +300,19 @@ def cmd_demo(args) -> int:
     kiosk = Kiosk.authenticate(token) if isinstance(token, str) and token else None
     if kiosk is None or kiosk.revoked:
         kiosk, token = Kiosk.issue(post, f"{post.code}-演示终端")
+    from django.conf import settings
+
+    public = settings.PUBLIC_URL or args.url
     _merge_toml(path, {
-        "server": {"url": args.url, "token": token},
+        "server": {"url": args.url, "token": token, "public_url": public},
         "post": {"code": post.code, "name": post.name},
         "kiosk": {"data_dir": str(Path(args.kiosk_data).resolve())},
         "screen": {"fullscreen": False},
     })
     print(f"演示终端 {kiosk.name} 的配置：{path}")
+    if codes.is_loopback(public):   # the status QR would open on nobody's phone
+        print(f"注意：二维码链接指向 {public}，家人的手机打不开。请把 COMMUNITY_PUBLIC_URL 设为本机在局域网里的地址"
+              "（例如 http://192.168.1.20:8700）再运行一次。")
     return 0
 
 
@@ -349,6 +368,8 @@ def register(sub) -> None:
     p.add_argument("--post", required=True, metavar="CODE")
     p.add_argument("--name")
     p.add_argument("--json", action="store_true", help='print {"token": ..., "kiosk": ..., "post": ...}')
+    p.add_argument("--pairing", action="store_true",
+                   help="print a 6-digit pairing code valid 15 minutes for the kiosk's admin keypad instead of the token")
     p.set_defaults(func=cmd_add_kiosk)
 
     for name, func, text in (("revoke-kiosk", cmd_revoke_kiosk, "revoke a kiosk's token (its requests stay)"),

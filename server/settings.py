@@ -6,6 +6,7 @@ SECRET_KEY          default: generated once and kept in <data dir>/secret_key (m
 ALLOWED_HOSTS       comma-separated (default: 127.0.0.1,localhost,[::1])
 COMMUNITY_DEBUG     1 for Django debug pages (never at a post)
 COMMUNITY_SECURE_COOKIES  1 when served over HTTPS (session and CSRF cookies marked Secure)
+COMMUNITY_PUBLIC_URL  address phones reach the server at, for QR links (sent to kiosks when they pair)
 """
 
 from __future__ import annotations
@@ -55,6 +56,9 @@ def database_from_url(url: str) -> dict:
 
 SECRET_KEY = _secret_key()
 DEBUG = os.environ.get("COMMUNITY_DEBUG") == "1"
+# The address family members' phones reach this server at, for QR links (sent to kiosks when they pair);
+# empty = the address the kiosk used. A loopback address here is warned about (demo, kiosk admin screen).
+PUBLIC_URL = os.environ.get("COMMUNITY_PUBLIC_URL", "").strip().rstrip("/")
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",") if h.strip()]
 DATABASES = {"default": database_from_url(os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'community.sqlite3'}")}
 

@@ -97,6 +97,8 @@ class ApiClient:
             if ours or resp.status_code == 413:            # 413 from a proxy too: smaller batches help
                 raise BatchRefused(f"HTTP {resp.status_code}: {resp.text[:300]}")
             raise TransportError(f"收到的不是社区服务器的回答（HTTP {resp.status_code}）。")
+        if resp.status_code == 429:
+            raise TransportError("查询太频繁，请过一会儿再试。", _retry_after(resp))
         if resp.status_code >= 300 or resp.status_code < 200:
             raise TransportError(f"服务器出错（HTTP {resp.status_code}），请稍后再试。", _retry_after(resp))
         if not resp.headers.get("Content-Type", "").startswith("application/json"):
@@ -107,6 +109,31 @@ class ApiClient:
         if not isinstance(body, dict) or body.get("protocol") != protocol.PROTOCOL_VERSION:
             raise TransportError("服务器的回答格式不对（协议版本不符）。")
         return body
+
+
+    def find_requests(self, phone_tail: str, building: str, unit: str, room: str) -> list[dict]:
+        """The post's requests matching the phone's last four digits and the door (server/api/find.py):
+        [{"receipt", "category", "state", "state_label"}]; TransportError when the server cannot answer."""
+        body = self._call("GET", protocol.FIND_PATH, params={"phone_tail": phone_tail, "building": building,
+                                                              "unit": unit, "room": room})
+        found = body.get("matches")
+        if not isinstance(found, list):
+            raise TransportError("服务器的回答格式不对（没有 matches）。")
+        return [{k: str(m.get(k, "")) for k in ("receipt", "category", "state", "state_label")}
+                for m in found if isinstance(m, dict)]
+
+
+def pair(url: str, code: str, timeout: float = 10.0) -> dict:
+    """Trade a pairing code (community-server add-kiosk --pairing) for {"token", "kiosk", "post", "public_url"}."""
+    client = ApiClient(url, "", timeout=timeout)
+    client.session.headers.pop("Authorization", None)
+    try:
+        body = client._call("POST", protocol.PAIR_PATH, json={"protocol": protocol.PROTOCOL_VERSION, "code": code})
+    except NotFound:
+        raise TransportError("配对码不对或已过期，请在服务器上重新生成。") from None
+    if not all(isinstance(body.get(k), str) and body.get(k) for k in ("token", "kiosk", "public_url")):
+        raise TransportError("服务器的回答格式不对（没有令牌）。")
+    return body
 
 
 class SyncClient(ApiClient):

@@ -11,3 +11,11 @@ POST_CODE_RULE = "1-4 capital letters and up to 3 digits, e.g. WJZ1"
 
 def valid_post_code(code: object) -> bool:
     return isinstance(code, str) and POST_CODE_RE.fullmatch(code) is not None
+
+
+def is_loopback(url: str) -> bool:
+    """An address only this machine reaches (127.x, localhost, ::1): a QR code with it opens on no phone."""
+    from urllib.parse import urlparse
+
+    host = (urlparse(url).hostname or "").lower()
+    return host in ("localhost", "::1") or host.startswith("127.") or host == "0.0.0.0"

@@ -241,3 +241,5 @@ def catalog(request):
 # Other apps' routers, one line each:
 api.add_router("/lessons/", "server.lessons.api.router")
 api.add_router("/voice/", "server.voicelearn.api.router")
+api.add_router("/kiosk/", "server.api.find.router")      # 查进度 without the code (issue 13.1)
+api.add_router("/pair", "server.api.pairing.router")    # pairing by a 6-digit code (issue 13.8)

@@ -104,3 +104,43 @@ def test_numbers_are_said_the_way_people_say_them(ui):
     assert spoken_numbers("20号楼") == "二十号楼" and spoken_numbers("35号楼") == "三十五号楼"
     assert spoken_numbers("108号") == "一零八号"
     assert spoken_phone("0931") == "零 九 三 幺"
+
+
+def test_each_address_step_says_where_you_are_with_distinct_pictographs_and_one_place_for_skip(ui, artefacts):
+    from tests.ui import find as f
+
+    app = ui.app
+    f.tap(ui, "我要求助")
+    f.tap(ui, "上门送餐")
+    screen = app.sm.current_screen
+
+    def skip_at():
+        b = f.button(screen, "跳过")
+        return tuple(round(v) for v in b.to_window(*b.center))
+
+    def icons():
+        return {t.icon for t in screen.grid.children}
+
+    assert "第1步/共6步" in f.texts(screen)
+    f.tap(ui, "大妈")
+    assert screen.step == "building" and "第2步/共6步" in f.texts(screen)
+    building_icons, skip_place = icons(), skip_at()
+    f.tap(ui, "3号楼")
+    assert screen.heading == "3号楼，哪个单元？" and "第3步/共6步" in f.texts(screen)
+    unit_icons = icons()
+    f.tap(ui, "2单元")
+    assert screen.heading == "3号楼2单元，住几楼？"
+    assert app.t("common.page", page=1, pages=2) in f.texts(screen)   # the floor list says which page it is
+    floor_icons = icons()
+    ui.screenshot(artefacts / "screens" / "contact_floor_page.png")
+    f.tap(ui, "4楼")
+    assert screen.heading == "3号楼2单元4楼，哪一户？" and "第5步/共6步" in f.texts(screen)
+    room_icons = icons()
+    assert building_icons.isdisjoint(floor_icons) and unit_icons.isdisjoint(room_icons)   # 4楼 vs 4号楼
+    assert len(building_icons | unit_icons | floor_icons | room_icons) == 4
+    ui.screenshot(artefacts / "screens" / "contact_room_title.png")
+    f.tap(ui, "401室")
+    assert screen.step == "phone" and "第6步/共6步" in f.texts(screen)
+    assert abs(skip_at()[0] - skip_place[0]) < app.rp(40) and abs(skip_at()[1] - skip_place[1]) < app.rp(40)
+    ui.screenshot(artefacts / "screens" / "contact_phone_skip.png")
+    app.home()

@@ -113,7 +113,17 @@ def test_quick_typing_keeps_a_key_pressed_again_after_another(ui):
     assert keypad.value == "3183"
 
 
-def test_idle_warns_then_resets_and_forgets(ui, artefacts):
+class FakeClock:
+    """The App's idle clock, driven by the test: no sleeping, and the App's own 1 s tick sees the same time."""
+
+    def __init__(self, start: float):
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_idle_warns_then_resets_and_forgets(ui, artefacts, monkeypatch):
     app = ui.app
     idle = app.services.config["kiosk"]
     find.tap(ui, "我要求助")
@@ -121,30 +131,78 @@ def test_idle_warns_then_resets_and_forgets(ui, artefacts):
     find.tap(ui, "大妈")
     find.tap(ui, "2号楼")
     assert app.draft["name"] == "大妈" and app.draft["building"] == "2号楼"
+    clock = FakeClock(app.last_touch)
+    monkeypatch.setattr(app, "monotonic", clock)
     start = app.last_touch
-    app.check_idle(now=start + idle["idle_timeout_s"] - 1)
+    limit = idle["request_idle_s"]
+    assert limit >= 180 and app.idle_limit() == limit          # three minutes at least in mid-request
+    clock.now = start + idle["idle_timeout_s"]                  # home's limit: a request is not warned yet
+    app.check_idle()   # what the 1 s tick does, at the driven time
+    ui.pump(0.05)
     assert not app.idle_warning
-    app.check_idle(now=start + idle["idle_timeout_s"])
+    clock.now = start + limit - 1
+    app.check_idle()   # what the 1 s tick does, at the driven time
+    ui.pump(0.05)
+    assert not app.idle_warning
+    clock.now = start + limit
+    app.check_idle()   # what the 1 s tick does, at the driven time
     ui.pump(0.1)
     assert app.idle_warning and app.idle_overlay.parent is not None
-    assert app.services.speaker.last == app.t("idle.warning")
+    from kivy.uix.modalview import ModalView
+
+    assert not any(isinstance(w, ModalView) for w in app.root_window.children)   # a banner, not a modal
+    assert app.services.speaker.last == app.t("idle.warning_request")
+    assert "求助还没有提交" in find.texts(app.idle_overlay)
+    ui.screenshot(artefacts / "screens" / "idle_banner_request.png")
+    assert app.sm.current == "contact"          # the step is still drawn under the banner
     assert idle["idle_warning_s"] >= 20
-    app.check_idle(now=start + idle["idle_timeout_s"] + idle["idle_warning_s"] - 1)
+    clock.now = start + limit + idle["idle_warning_s"] - 1
+    app.check_idle()   # what the 1 s tick does, at the driven time
+    ui.pump(0.05)
     assert app.sm.current == "contact" and app.draft["name"] == "大妈"     # still warning, nothing lost
-    app.check_idle(now=start + idle["idle_timeout_s"] + idle["idle_warning_s"])
+    clock.now = start + limit + idle["idle_warning_s"]
+    app.check_idle()   # what the 1 s tick does, at the driven time
     ui.pump(0.1)
     assert app.sm.current == "home" and not app.idle_warning and app.idle_overlay.parent is None
     assert all(not app.draft[k] for k in ("category", "name", "building", "unit", "room", "phone"))
+    monkeypatch.undo()
+    app.last_touch = app.monotonic()
     find.tap(ui, "我要求助")
     find.tap(ui, "上门送餐")
     assert app.sm.current_screen.step == "name"           # the next resident starts afresh
 
 
-def test_continue_keeps_the_session(ui):
+def test_continue_on_the_banner_keeps_the_half_entered_request(ui, monkeypatch):
+    app = ui.app
+    find.tap(ui, "我要求助")
+    find.tap(ui, "上门送餐")
+    find.tap(ui, "大妈")
+    clock = FakeClock(app.last_touch)
+    monkeypatch.setattr(app, "monotonic", clock)
+    clock.now = app.last_touch + app.services.config["kiosk"]["request_idle_s"]
+    app.check_idle()   # what the 1 s tick does, at the driven time
+    ui.pump(0.1)
+    assert app.idle_warning
+    find.tap(ui, "继续", root=app.idle_overlay)
+    assert not app.idle_warning and app.idle_overlay.parent is None
+    assert app.sm.current == "contact" and app.sm.current_screen.step == "building" and app.draft["name"] == "大妈"
+    clock.now += app.services.config["kiosk"]["request_idle_s"] - 1
+    app.check_idle()   # what the 1 s tick does, at the driven time
+    ui.pump(0.05)
+    assert not app.idle_warning                 # 继续 started the full time again
+    monkeypatch.undo()
+    app.home()
+
+
+def test_continue_keeps_the_session(ui, monkeypatch):
     app = ui.app
     find.tap(ui, "查进度")
     find.type_digits(ui, "12")
-    app.check_idle(now=app.last_touch + app.services.config["kiosk"]["idle_timeout_s"])
+    clock = FakeClock(app.last_touch)
+    monkeypatch.setattr(app, "monotonic", clock)
+    assert app.idle_limit() == app.services.config["kiosk"]["idle_timeout_s"]   # no request: sooner
+    clock.now = app.last_touch + app.idle_limit()
+    app.check_idle()
     ui.pump(0.1)
     assert app.idle_warning
     find.tap(ui, "继续", root=app.idle_overlay)
@@ -250,9 +308,12 @@ def test_admin_voice_panel_shows_health_and_tests_the_microphone(ui, admin):
     find.tap(ui, "语音状态")
     health = app.services.voice_health()
     shown = find.texts(admin)
+    from screens.admin import plain
+
     for key in ("microphone", "model", "tts"):
-        state = "正常" if health[key] == "ok" else health[key]
+        state = "正常" if health[key] == "ok" else plain(health[key])
         assert app.t(f"admin.voice_{key}", state=state) in shown
+        assert "/tmp" not in shown   # no file paths for the cadre
     find.tap(ui, "话筒测试")
     assert admin.message and admin.message == app.services.speaker.last
     assert any("\u4e00" <= c <= "\u9fff" for c in admin.message)   # a sentence in Chinese, not a traceback

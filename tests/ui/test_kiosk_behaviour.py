@@ -61,6 +61,7 @@ def test_services_are_declared_typed_and_built_by_the_wiring(ui):
     import dataclasses
     import typing
 
+    from kiosk.printer import SlipPrinter
     from kiosk.wiring import Services
     from screens.lesson_session import LessonService
     from sync.client import SyncWorker
@@ -70,12 +71,13 @@ def test_services_are_declared_typed_and_built_by_the_wiring(ui):
     from voice.tts import Speaker
 
     parts = {"Speaker": Speaker, "Microphone": Microphone, "Recognizer": Recognizer, "Outbox": Outbox,
-             "SyncWorker": SyncWorker, "LessonService": LessonService}   # imported for type checking only there
+             "SyncWorker": SyncWorker, "LessonService": LessonService,
+             "SlipPrinter": SlipPrinter}   # imported for type checking only there
     hints = typing.get_type_hints(Services, localns=parts)
     assert hints["speaker"] is Speaker
     assert hints["microphone"] == Microphone | None and hints["recognizer"] == Recognizer | None
     assert hints["outbox"] == Outbox | None and hints["sync"] == SyncWorker | None
-    assert hints["lessons"] == LessonService | None
+    assert hints["lessons"] == LessonService | None and hints["printer"] == SlipPrinter | None
     assert "extra" not in {f.name for f in dataclasses.fields(Services)}
     s = ui.app.services
     assert isinstance(s.lessons, LessonService) and s.lessons.services is s

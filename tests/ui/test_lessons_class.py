@@ -20,7 +20,9 @@ def _progress_items(ui) -> list[dict]:
 
 def test_class_session_by_touch_queues_attendance_and_progress(ui, artefacts):
     before = {i["uuid"] for i in _progress_items(ui)}
-    tap(ui, "学用手机")
+    ui.app.go("admin")                     # where staff go: residents never meet a PIN
+    _type(ui, ui.app.services.config["kiosk"]["admin_pin"])
+    tap(ui, "确定")
     tap(ui, "老师上课")
     screen = ui.app.sm.current_screen
     assert screen.name == "class" and screen.stage == "pin"

@@ -16,6 +16,13 @@ from voice.microphone import FileMicrophone, SoundDeviceMicrophone
 from voice.recognizer import TranscriptRecognizer
 
 
+def tap_voice(ui) -> None:
+    """Home shows 按住说话 only when voice can work: look again after the test put its microphone in."""
+    ui.app.screen("home").check_voice()
+    ui.pump(0.05)
+    find.tap(ui, "按住说话")
+
+
 @pytest.fixture(scope="module")
 def spoken_wav(tmp_path_factory):
     d = tmp_path_factory.mktemp("voice-ui")
@@ -30,7 +37,7 @@ def voice(ui, spoken_wav, monkeypatch):
     rec = TranscriptRecognizer()
     monkeypatch.setattr(ui.app.services, "microphone", FileMicrophone(spoken_wav), raising=False)
     monkeypatch.setattr(ui.app.services, "recognizer", rec, raising=False)
-    find.tap(ui, "按住说话")
+    tap_voice(ui)
     assert ui.app.sm.current == "voice"
     return rec
 
@@ -113,10 +120,39 @@ def test_two_failures_offer_the_category_buttons(ui, voice, artefacts):
     assert app.sm.current == "categories"
 
 
-def test_without_a_microphone_the_screen_says_so_and_offers_touch(ui, monkeypatch, artefacts):
+def test_without_a_microphone_home_has_three_tiles_and_four_when_one_is_plugged_in(ui, spoken_wav, monkeypatch,
+                                                                                  artefacts):
+    home = ui.app.screen("home")
     monkeypatch.setattr(ui.app.services, "microphone", SoundDeviceMicrophone("no such microphone"), raising=False)
     monkeypatch.setattr(ui.app.services, "recognizer", TranscriptRecognizer(), raising=False)
-    find.tap(ui, "按住说话")
+    home.check_voice()
+    ui.pump(0.1)
+    tiles = [w for w in find.walk(home.ids.grid) if w.__class__.__name__ == "Tile"]
+    assert [t.text for t in tiles][::-1] == ["我要求助", "学用手机", "查进度"]   # no dead end on home
+    assert home.ids.grid.cols == 3 and "按住说话" not in home.narration()
+    assert all(t.width > ui.app.rp(400) for t in tiles)
+    ui.screenshot(artefacts / "screens" / "home_three_tiles.png")
+    # the admin screen says why
+    ui.app.go("admin")
+    find.type_digits(ui, ui.app.services.config["kiosk"]["admin_pin"])
+    find.tap(ui, "确定")
+    assert "首页没有按住说话：没有找到麦克风" in find.texts(ui.app.sm.current_screen)
+    ui.screenshot(artefacts / "screens" / "admin_voice_unusable.png")
+    ui.app.home()
+    # a microphone is plugged in: within one check home has four tiles again
+    monkeypatch.setattr(ui.app.services, "microphone", FileMicrophone(spoken_wav), raising=False)
+    home.check_voice()
+    ui.pump(0.1)
+    assert "按住说话" in [t.text for t in find.walk(home.ids.grid) if t.__class__.__name__ == "Tile"]
+    assert home.ids.grid.cols == 2
+    ui.screenshot(artefacts / "screens" / "home_four_tiles.png")
+
+
+def test_a_microphone_lost_while_on_the_voice_screen_says_so_and_offers_touch(ui, monkeypatch, artefacts):
+    monkeypatch.setattr(ui.app.services, "microphone", SoundDeviceMicrophone("no such microphone"), raising=False)
+    monkeypatch.setattr(ui.app.services, "recognizer", TranscriptRecognizer(), raising=False)
+    ui.app.go("voice")
+    ui.pump(0.1)
     screen = ui.app.sm.get_screen("voice")
     assert screen.state == "unavailable"
     assert "没有找到麦克风" in find.texts(screen) and "没有找到麦克风" in ui.app.services.speaker.last
@@ -142,7 +178,7 @@ def test_while_the_model_loads_touch_works_and_the_screen_turns_ready(ui, spoken
     rec = SlowModel()
     monkeypatch.setattr(ui.app.services, "microphone", FileMicrophone(spoken_wav), raising=False)
     monkeypatch.setattr(ui.app.services, "recognizer", rec, raising=False)
-    find.tap(ui, "按住说话")
+    tap_voice(ui)
     screen = ui.app.sm.get_screen("voice")
     assert screen.state == "loading" and "点这里选择" in find.texts(screen)
     rec.ready = True                 # the background load finishes
@@ -159,7 +195,7 @@ def test_saying_where_to_go_instead_of_a_request(ui, voice):
     assert ui.app.sm.current == "status"
     ui.app.home()
     ui.pump(0.1)
-    find.tap(ui, "按住说话")
+    tap_voice(ui)
     speak(ui, voice, "回 首页")
     assert ui.app.sm.current == "home"
 
@@ -171,7 +207,7 @@ def test_letting_go_of_the_button_ends_the_recording(ui, spoken_wav, monkeypatch
     rec = TranscriptRecognizer("我家天然气")
     monkeypatch.setattr(ui.app.services, "microphone", FileMicrophone(spoken_wav, realtime=True), raising=False)
     monkeypatch.setattr(ui.app.services, "recognizer", rec, raising=False)
-    find.tap(ui, "按住说话")
+    tap_voice(ui)
     screen = ui.app.sm.get_screen("voice")
     talk = screen.ids.talk
     touch = UnitTestTouch(*talk.to_window(*talk.center))
@@ -214,7 +250,7 @@ def test_two_requests_in_one_sentence_the_second_is_offered_when_back(ui, voice)
     assert app.sm.current == "contact" and app.draft["category"] == "gas_recharge"
     app.home()
     ui.pump(0.1)
-    find.tap(ui, "按住说话")
+    tap_voice(ui)
     assert screen.state == "confirm" and screen.headline == "您还要代买物品吗？"
     find.tap(ui, "是")
     assert app.sm.current == "contact" and app.draft["category"] == "shopping"

@@ -25,7 +25,9 @@ VOICE = DEFAULTS["voice"]["tts_voice"]
 # Shown to the cadre on the admin screen, never spoken: a receipt code (WJZ1-0427), the sync error as
 # logged, a timestamp, the configuration key that turned voice off, free disk in GB.
 NOT_SPOKEN = {"admin.rejected_item", "admin.unreadable_item", "admin.last_error", "admin.last_sync",
-              "admin.disk_free", "health.voice_off_detail"}
+              "admin.disk_free", "health.voice_off_detail", "slip.when", "slip.phone",   # slip: printed only
+              "find.line", "find.chosen",   # shown; find.say_line is what is said
+              "admin.pair_prompt", "admin.public_loopback"}   # for the cadre, with a command and a setting name
 
 
 def _check(texts_by_source: dict[str, list[str]]) -> list[str]:
@@ -101,6 +103,7 @@ def _samples() -> dict[str, list[str]]:
         "who": [*t("contact.name_options").split("、"), t("confirm.nobody")],
         "where": [t("confirm.where", address="三号楼二单元五零二室"), t("confirm.nowhere")],
         "address": ["三号楼二单元五零二室"],
+        "chosen": ["3号楼", "3号楼2单元", "3号楼2单元4楼"],
         "phone": [t("confirm.phone", digits=spoken_phone("09318881234")), t("confirm.nophone")],
         "weekday": list(t("app.weekdays")),
         **{k: numbers for k in ("count", "floor", "room", "page", "pages", "seconds", "volume", "rate", "pending",
