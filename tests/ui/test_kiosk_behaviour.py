@@ -65,6 +65,7 @@ def test_services_are_declared_typed_and_built_by_the_wiring(ui):
     from kiosk.wiring import Services
     from screens.lesson_session import LessonService
     from sync.client import SyncWorker
+    from sync.learned import LearnedPhrases
     from sync.outbox import Outbox
     from voice.microphone import Microphone
     from voice.recognizer import Recognizer
@@ -72,12 +73,13 @@ def test_services_are_declared_typed_and_built_by_the_wiring(ui):
 
     parts = {"Speaker": Speaker, "Microphone": Microphone, "Recognizer": Recognizer, "Outbox": Outbox,
              "SyncWorker": SyncWorker, "LessonService": LessonService,
-             "SlipPrinter": SlipPrinter}   # imported for type checking only there
+             "SlipPrinter": SlipPrinter, "LearnedPhrases": LearnedPhrases}   # imported for type checking only there
     hints = typing.get_type_hints(Services, localns=parts)
     assert hints["speaker"] is Speaker
     assert hints["microphone"] == Microphone | None and hints["recognizer"] == Recognizer | None
     assert hints["outbox"] == Outbox | None and hints["sync"] == SyncWorker | None
     assert hints["lessons"] == LessonService | None and hints["printer"] == SlipPrinter | None
+    assert hints["learned"] == LearnedPhrases | None
     assert "extra" not in {f.name for f in dataclasses.fields(Services)}
     s = ui.app.services
     assert isinstance(s.lessons, LessonService) and s.lessons.services is s
