@@ -217,6 +217,10 @@ def cmd_status(args) -> int:
     if code.isdigit() and len(code) == 4:
         code = f"{s.config['post']['code']}-{code}"
     st = s.outbox.status(code)
+    if st is None:   # given at another kiosk of the post or by a cadre (干部代录): the server knows it
+        from kiosk.find import lookup_receipt
+
+        st = lookup_receipt(s, code)
     if st is None:
         raise _fail(f"没有找到回执号 {code}")
     if args.json:

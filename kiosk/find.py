@@ -34,6 +34,21 @@ def find_requests(services, phone_tail: str, building: str = "", unit: str = "",
                 "why": str(exc)}
 
 
+def lookup_receipt(services, receipt: str) -> dict | None:
+    """A code this kiosk does not hold (given at another kiosk of the post, or by a cadre who took the request by
+    phone): the server's answer, or None when it has no such request or cannot be reached."""
+    from sync.client import ApiClient, TransportError
+
+    cfg = services.config["server"]
+    if not cfg["token"]:
+        return None
+    try:
+        client = ApiClient(cfg["url"], cfg["token"], timeout=min(cfg["timeout_s"], 5.0))
+        return client.lookup_receipt(receipt)
+    except TransportError:
+        return None
+
+
 def local_matches(outbox, phone_tail: str, building: str, unit: str, room: str) -> list[dict]:
     """This kiosk's requests whose personal data it still holds (queued, not yet acknowledged)."""
     want = {"building": door_number(building), "unit": door_number(unit), "room": door_number(room)}

@@ -49,6 +49,7 @@ class Services:
     share_unplaced: Callable[[str], None] | None = None   # queue an utterance not understood; None: [voice] off
     voice_usable: Callable[[], str] | None = None    # "ok" when 按住说话 can work, else why not (home, admin)
     find_requests: Callable[..., dict] | None = None  # (phone_tail, building, unit, room) -> kiosk.find result
+    lookup_receipt: Callable[[str], dict | None] | None = None   # a code this kiosk never held -> the server's answer
     printer: SlipPrinter | None = None                # [printer] device; None = no slip, no words about one
 
 
@@ -64,6 +65,7 @@ def build_services(config: Config, *, speaker=None) -> Services:
     )
     services.printer = build_printer(config)
     services.find_requests = lambda *door: _find(services, *door)
+    services.lookup_receipt = lambda code: _lookup(services, code)
     _wire_sync(services)
     _wire_learning(services)
     _wire_voice(services)
@@ -75,6 +77,12 @@ def _find(services: Services, phone_tail: str, building: str, unit: str, room: s
     from kiosk.find import find_requests
 
     return find_requests(services, phone_tail, building, unit, room)
+
+
+def _lookup(services: Services, code: str) -> dict | None:
+    from kiosk.find import lookup_receipt
+
+    return lookup_receipt(services, code)
 
 
 def build_printer(config: Config):

@@ -39,6 +39,7 @@ class StatusScreen(KioskScreen):
     note = StringProperty("")         # the cadre's public note, if any
     compact = BooleanProperty(False)  # a short (15.6") screen: set by the .kv from the window
     mode = StringProperty("code")     # code | phone | building | unit | room | searching | results
+    asking = ""                       # the code the server is being asked about (not held on this kiosk)
     found = ListProperty([])          # lines of the find results
     wanted = ListProperty(["", "", "", ""])   # phone tail, building, unit, room
 
@@ -53,6 +54,7 @@ class StatusScreen(KioskScreen):
         self.answer = ""
         self.note = ""
         self.mode = "code"
+        self.asking = ""
         self.found = []
         self.wanted = ["", "", "", ""]
 
@@ -78,7 +80,31 @@ class StatusScreen(KioskScreen):
             self.answer, self.kind = app.t("status.need_four"), "warn"
             app.say(self.answer)
             return
-        found = app.services.outbox.status(f"{app.services.config['post']['code']}-{digits}")
+        code = f"{app.services.config['post']['code']}-{digits}"
+        found = app.services.outbox.status(code)
+        if found is None:   # given at another kiosk of the post, or by a cadre who took it by phone
+            self.asking = code
+            self.answer, self.kind = t("find.searching"), "ok"
+
+            def run():
+                try:
+                    out = app.services.lookup_receipt(code)
+                except Exception:   # a bug must not leave the resident on 正在查 for ever
+                    log.exception("lookup failed")
+                    out = None
+                Clock.schedule_once(lambda *_: self._server_answer(code, digits, out))
+            threading.Thread(target=run, name="lookup-receipt", daemon=True).start()
+            return
+        self._answer(digits, found)
+
+    def _server_answer(self, code: str, digits: str, found: dict | None) -> None:
+        if self.asking != code or self.mode != "code":
+            return   # the resident left, or asked about another code, while the server answered
+        self.asking = ""
+        self._answer(digits, found)
+
+    def _answer(self, digits: str, found: dict | None) -> None:
+        app = App.get_running_app()
         if found is None:
             self.kind = "error"
             self.answer = app.t("status.not_found_slip" if app.services.printer is not None else "status.not_found")

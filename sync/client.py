@@ -123,6 +123,19 @@ class ApiClient:
                 for m in found if isinstance(m, dict)]
 
 
+    def lookup_receipt(self, receipt: str) -> dict | None:
+        """The post's request with this code, asked of the server (server/api/find.py): {"receipt", "category",
+        "state", "state_label", "public_note"} or None; TransportError when the server cannot answer."""
+        body = self._call("GET", protocol.LOOKUP_PATH, params={"receipt": receipt})
+        found = body.get("matches")
+        if not isinstance(found, list):
+            raise TransportError("服务器的回答格式不对（没有 matches）。")
+        for m in found:
+            if isinstance(m, dict):
+                return {k: str(m.get(k, "")) for k in ("receipt", "category", "state", "state_label", "public_note")}
+        return None
+
+
 def pair(url: str, code: str, timeout: float = 10.0) -> dict:
     """Trade a pairing code (community-server add-kiosk --pairing) for {"token", "kiosk", "post", "public_url"}."""
     client = ApiClient(url, "", timeout=timeout)

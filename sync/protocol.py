@@ -22,6 +22,7 @@ SUBMIT_PATH = API_PREFIX + "/kiosk/submit"
 UPDATES_PATH = API_PREFIX + "/kiosk/updates"
 HEARTBEAT_PATH = API_PREFIX + "/kiosk/heartbeat"
 FIND_PATH = API_PREFIX + "/kiosk/find"
+LOOKUP_PATH = API_PREFIX + "/kiosk/lookup"        # 查进度 by code, for the post's requests this kiosk never held
 PAIR_PATH = API_PREFIX + "/pair"                # a 6-digit pairing code -> token (server/api/pairing.py)          # 查进度 by phone tail + door (server/api/find.py)
 CATALOG_PATH = API_PREFIX + "/catalog"
 LESSONS_PATH = API_PREFIX + "/lessons"

@@ -72,3 +72,23 @@ def test_find_offline_says_it_checked_only_this_kiosk(ui, artefacts):
     assert screen.kind == "error" and "只能查本机" in screen.answer
     ui.screenshot(artefacts / "screens" / "find_offline_none.png")
     ui.app.home()
+
+
+def test_a_code_given_at_another_kiosk_is_answered_by_the_server_in_the_window(ui, monkeypatch, tmp_path, artefacts):
+    """查进度 by code for a request this kiosk never held (another kiosk of the post, or 干部代录, issue 15.2)."""
+    with running(tmp_path / "srv") as srv:
+        other = write_config(tmp_path / "other.toml", tmp_path / "other-data", srv.url,
+                             srv.cli_json("add-kiosk", "--post", "WJZ1", "--name", "二号终端")["token"])
+        made = json.loads(kiosk(other, "submit", "--category", "gas_recharge", "--room", "502", "--json").stdout)
+        kiosk(other, "sync", "--once")
+        monkeypatch.setitem(ui.app.services.config["server"], "url", srv.url)
+        monkeypatch.setitem(ui.app.services.config["server"], "token", srv.token)
+        find.tap(ui, "查进度")
+        screen = ui.app.sm.current_screen
+        find.type_digits(ui, made["receipt"][-4:])
+        find.tap(ui, "确定")
+        label = ui.app.services.catalog.get("gas_recharge").label
+        assert _wait(ui, lambda: screen.kind == "ok" and label in screen.answer), (screen.kind, screen.answer)
+        assert screen.mode == "code" and not screen.asking
+        if artefacts:
+            ui.screenshot(artefacts / "screens" / "status_found_on_server.png")
