@@ -33,6 +33,8 @@ SAME_CHAR, SAME_SOUND, DIALECT, HALF = 0.0, 0.08, 0.15, 0.7
 INSERT, DELETE = 0.5, 0.75   # an extra syllable inside a phrase is cheaper than a missing one
 LIGHT_INSERT = 0.15          # measure words and particles said inside a phrase: 挂个号, 取一下药, 留个言
 LIGHT = frozenset("个一下点了些份的")
+PLACE_PAIR = ("home_repair", "building_facility")
+OBJECT_ONLY = 0.6            # a fixture named with no fault word: below THRESHOLD, a hint only
 
 _LINKS = frozenset("就也都又还已")   # may stand between a request word and its negation: 送饭就不用了
 _NOT_HAN = re.compile(r"[^\u4e00-\u9fff]+")
@@ -219,12 +221,40 @@ class Cues:
     chat: list[re.Pattern] = field(default_factory=list)   # 超市鸡蛋便宜 / 孙子在医院上班: talk about a place
     but: list[str] = field(default_factory=list)       # 没事，就是灯坏了: a need told after all
     joins: list[str] = field(default_factory=list)     # 还有 / 再 / 顺便: a second request follows
+    boundary: list[str] = field(default_factory=list)  # 心脏, 卫生服务站: longer words a request word hides in
+    objects: dict[str, set[str]] = field(default_factory=dict)   # a fixture: evidence only with a fault word
+    faults: list[str] = field(default_factory=list)    # 坏 / 漏 / 不亮 …
+    places: dict[str, list[str]] = field(default_factory=dict)   # 楼道 (the building's) / 家里 (the flat's)
 
     @classmethod
     def from_dialogue(cls, d: dict) -> Cues:
-        neg, two = d.get("negation", {}), d.get("two", {})
+        neg, two, obj = d.get("negation", {}), d.get("two", {}), dict(d.get("objects", {}))
+        faults = obj.pop("faults", [])
         return cls(neg.get("before", []), neg.get("after", []), [re.compile(p) for p in neg.get("fine", [])],
-                   [re.compile(p) for p in neg.get("chat", [])], neg.get("but", []), two.get("joins", []))
+                   [re.compile(p) for p in neg.get("chat", [])], neg.get("but", []), two.get("joins", []),
+                   d.get("boundary", {}).get("words", []), {c: set(ws) for c, ws in obj.items()}, faults,
+                   dict(d.get("places", {})))
+
+    def hidden(self, text: str, hit: Hit) -> bool:
+        """The hit lies inside a longer word that means something else (脏 in 心脏)."""
+        for w in self.boundary:
+            at = text.find(w)
+            while at >= 0:
+                if at <= hit.start and hit.end <= at + len(w) and hit.phrase != w:
+                    return True
+                at = text.find(w, at + 1)
+        return False
+
+    def idle_object(self, text: str, hit: Hit) -> bool:
+        """A fixture named with nothing wrong with it anywhere in the sentence (冰箱里空荡荡的)."""
+        if hit.phrase not in self.objects.get(hit.category, ()):
+            return False
+        rest = text[: hit.start] + "|" + text[hit.end:]
+        return not any(f in rest for f in self.faults)
+
+    def place(self, text: str) -> set[str]:
+        """The categories whose places are named (楼道 → building_facility, 家里 → home_repair)."""
+        return {c for c, ws in self.places.items() if any(w in text for w in ws)}
 
     def negated(self, text: str, hit: Hit, reach: int = 4) -> bool:
         head, tail = text[max(0, hit.start - reach - 3): hit.start], text[hit.end: hit.end + reach]
@@ -242,8 +272,9 @@ class Cues:
     def _said(self, text: str, hits: list[Hit], patterns: list[re.Pattern]) -> bool:
         for pat in patterns:
             for m in pat.finditer(text):
-                told_after = any(h.start >= m.end() and any(w in text[m.end(): h.start + 1] for w in self.but)
-                                 for h in hits)
+                # a real need told after the cue: a request word heard well, a 就是/帮/想 before it
+                told_after = (any(h.score >= THRESHOLD and h.start >= m.end() for h in hits)
+                              and any(w in text[m.end():] for w in self.but))
                 if not told_after:
                     return True
         return False
@@ -274,12 +305,13 @@ class IntentMatcher:
 
     @classmethod
     def from_catalog(cls, catalog, dialogue: dict | None = None, thesaurus: bool = True,
-                     dialect: bool = True) -> IntentMatcher:
-        """The kiosk's matcher: the catalog's phrases, their Cilin synonyms and the Lanzhou lexicon's words."""
+                     dialect: bool = True, situations: bool = True) -> IntentMatcher:
+        """The kiosk's matcher: the catalog's phrases, their Cilin synonyms, the Lanzhou lexicon's words and the
+        situations that tell a need without naming it (assets/situations.toml)."""
         from voice.lexicon import DERIVED_WEIGHT, derived_phrases
 
         phrases = {c.id: list(c.phrases) for c in catalog.categories}
-        derived = derived_phrases(phrases, thesaurus, dialect) if thesaurus or dialect else None
+        derived = derived_phrases(phrases, thesaurus, dialect, situations) if thesaurus or dialect or situations else None
         return cls(phrases, dialogue, derived, DERIVED_WEIGHT)
 
     def clean(self, text: str) -> str:
@@ -311,6 +343,8 @@ class IntentMatcher:
         text = "".join(u.char for u in utt)
         out += [Hit(cid, p, self.derived_weight, text.find(p), text.find(p) + len(p)) for cid, p in self.derived
                 if p in text]
+        # word boundaries: a hit inside a longer word that means something else is no evidence (脏 in 心脏)
+        out = [h for h in out if not self.cues.hidden(text, h)]
         # specificity: a hit inside a longer strong hit of another category is not evidence (漏水 in 屋顶漏水)
         strong = [h for h in out if h.score >= THRESHOLD]
         return [h for h in out if not any(o.category != h.category and h.inside(o) for o in strong)]
@@ -339,6 +373,9 @@ class IntentMatcher:
                 if tuple(folds[at: at + len(t)]) == t]
         kept = [h for h in heard if not any(a < h.end and h.start < b for a, b in talk)]
         unnegated = [h for h in kept if not self.cues.negated(cleaned, h)]
+        # a fixture with nothing wrong with it is weak evidence (冰箱里空荡荡的: the need is told elsewhere)
+        unnegated = [Hit(h.category, h.phrase, min(h.score, OBJECT_ONLY), h.start, h.end)
+                     if self.cues.idle_object(cleaned, h) else h for h in unnegated]
         return unnegated, ("negated" if len(unnegated) < len(kept) else "smalltalk" if len(kept) < len(heard) else "")
 
     def match(self, text: str) -> Match:
@@ -360,6 +397,9 @@ class IntentMatcher:
             strongest = max((h.score for h in heard), default=0.0)
             if dropped_as and strongest >= THRESHOLD:
                 return Match(None, min(strongest, 1.0), raw, reason=dropped_as)
+            why = self.cues.nothing_wrong(cleaned, heard) if strongest >= THRESHOLD else ""
+            if why:   # 暖气今年烧得挺热: talk, though the fixture alone was weak already
+                return no_intent(why)
             return no_intent("low")
         why = self.cues.nothing_wrong(cleaned, evidence)
         if why:
@@ -369,11 +409,31 @@ class IntentMatcher:
             if self.cues.joined(cleaned, a, b):   # 充燃气，还有帮我买点菜: the first said, then the second
                 return Match(a.category, min(a.score, 1.0), raw, a.phrase, b.category, min(b.score, 1.0),
                              also=b.category)
+        shifted = self._placed(raw, cleaned, first, second)
+        if shifted is not None:
+            return shifted
         if first.score - second.score < MARGIN:   # near-tie: ask between the two, in the order they were said
             a, b = sorted((first, second), key=lambda h: (h.start, h.end))
             return no_intent("tie", (a.category, b.category))
         return Match(first.category, min(first.score, 1.0), raw, first.phrase, second.category or None,
                      min(second.score, 1.0))
+
+    def _placed(self, raw: str, cleaned: str, first: Hit, second: Hit) -> Match | None:
+        """A broken thing between the flat and the building (home_repair / building_facility) goes where the
+        resident says it is: 楼道里的水管 is the building's, 家里的灯 the flat's; both places named: ask."""
+        home, building = PLACE_PAIR
+        if first.category not in PLACE_PAIR:
+            return None
+        where = self.cues.place(cleaned) & set(PLACE_PAIR)
+        score = min(first.score, 1.0)
+        if where == {home, building}:   # 我家住顶楼…屋顶: ask, unless a building's own part was named
+            return Match(None, score, raw, first.phrase, second.category or None, min(second.score, 1.0), "tie",
+                         PLACE_PAIR) if first.category == home else None
+        if where == {building} and first.category == home:     # 楼道里的水管
+            return Match(building, score, raw, first.phrase, home, score)
+        if where == {first.category} and second.category in PLACE_PAIR and first.score - second.score < MARGIN:
+            return Match(first.category, score, raw, first.phrase, second.category, min(second.score, 1.0))
+        return None
 
     def choose(self, text: str, options: tuple[str, str]) -> str | None:
         """The answer to 'A, or B?': which of the two the resident named, or None (neither, or both)."""
