@@ -34,7 +34,8 @@ INSERT, DELETE = 0.5, 0.75   # an extra syllable inside a phrase is cheaper than
 LIGHT_INSERT = 0.15          # measure words and particles said inside a phrase: 挂个号, 取一下药, 留个言
 LIGHT = frozenset("个一下点了些份的")
 PLACE_PAIR = ("home_repair", "building_facility")
-OBJECT_ONLY = 0.6            # a fixture named with no fault word: below THRESHOLD, a hint only
+OBJECT_ONLY = 0.6
+FAULT_BEFORE, FAULT_AFTER = 3, 10   # where a fault word counts for a fixture: 灯泡坏了, 冰凉冰凉的暖气片            # a fixture named with no fault word: below THRESHOLD, a hint only
 
 _LINKS = frozenset("就也都又还已")   # may stand between a request word and its negation: 送饭就不用了
 _NOT_HAN = re.compile(r"[^\u4e00-\u9fff]+")
@@ -225,6 +226,9 @@ class Cues:
     objects: dict[str, set[str]] = field(default_factory=dict)   # a fixture: evidence only with a fault word
     faults: list[str] = field(default_factory=list)    # 坏 / 漏 / 不亮 …
     places: dict[str, list[str]] = field(default_factory=dict)   # 楼道 (the building's) / 家里 (the flat's)
+    asks: list[str] = field(default_factory=list)      # 帮我 / 能不能 / 把: asking for what follows
+    ask_reach: int = 4
+    carriers: frozenset[str] = frozenset()            # 反映 / 投诉: how a complaint travels, not what it is
 
     @classmethod
     def from_dialogue(cls, d: dict) -> Cues:
@@ -233,7 +237,8 @@ class Cues:
         return cls(neg.get("before", []), neg.get("after", []), [re.compile(p) for p in neg.get("fine", [])],
                    [re.compile(p) for p in neg.get("chat", [])], neg.get("but", []), two.get("joins", []),
                    d.get("boundary", {}).get("words", []), {c: set(ws) for c, ws in obj.items()}, faults,
-                   dict(d.get("places", {})))
+                   dict(d.get("places", {})), d.get("need", {}).get("before", []), d.get("need", {}).get("reach", 4),
+                   frozenset(d.get("need", {}).get("carriers", [])))
 
     def hidden(self, text: str, hit: Hit) -> bool:
         """The hit lies inside a longer word that means something else (脏 in 心脏)."""
@@ -246,11 +251,17 @@ class Cues:
         return False
 
     def idle_object(self, text: str, hit: Hit) -> bool:
-        """A fixture named with nothing wrong with it anywhere in the sentence (冰箱里空荡荡的)."""
+        """A fixture named with nothing wrong with it near it (冰箱里空荡荡的; 烂柜子堆在楼梯上: 烂 is the
+        cupboard's)."""
         if hit.phrase not in self.objects.get(hit.category, ()):
             return False
-        rest = text[: hit.start] + "|" + text[hit.end:]
-        return not any(f in rest for f in self.faults)
+        near = text[max(0, hit.start - FAULT_BEFORE): hit.start] + "|" + text[hit.end: hit.end + FAULT_AFTER]
+        return not any(f in near for f in self.faults)
+
+    def asked_for(self, text: str, hit: Hit) -> bool:
+        """A request word right before the hit: 帮我把[燃气卡]充一下, 能不能把饭给我[送上门]."""
+        head = text[max(0, hit.start - self.ask_reach - 3): hit.start]
+        return any(w in head and len(head) - head.rindex(w) - len(w) <= self.ask_reach for w in self.asks)
 
     def place(self, text: str) -> set[str]:
         """The categories whose places are named (楼道 → building_facility, 家里 → home_repair)."""
@@ -412,6 +423,13 @@ class IntentMatcher:
         shifted = self._placed(raw, cleaned, first, second)
         if shifted is not None:
             return shifted
+        if first.score - second.score < MARGIN and second.score >= THRESHOLD and first.apart(second):
+            wanted = [h for h in (first, second) if h.phrase not in self.cues.carriers]
+            if len(wanted) == 2:
+                wanted = [h for h in wanted if self.cues.asked_for(cleaned, h)]
+            if len(wanted) == 1:   # the need asked for; the other category's word is the story around it
+                h, other = wanted[0], (second if wanted[0] is first else first)
+                return Match(h.category, min(h.score, 1.0), raw, h.phrase, other.category, min(other.score, 1.0))
         if first.score - second.score < MARGIN:   # near-tie: ask between the two, in the order they were said
             a, b = sorted((first, second), key=lambda h: (h.start, h.end))
             return no_intent("tie", (a.category, b.category))

@@ -263,3 +263,17 @@ def test_a_nothing_wrong_cue_is_not_cancelled_by_a_weak_word_after_a_help_word(m
 ])
 def test_a_need_with_thanks_or_after_talk_is_still_a_request(matcher, text, intent):
     assert matcher.match(text).intent == intent
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("天然气快用完了，天冷了不做饭不行，想请你们帮我把气费交了", "gas_recharge"),   # 做饭 is the story
+    ("刚出院身子虚得很，能不能把饭给我送上门来", "meal_delivery"),                    # 出院 is the story
+    ("单元门口的垃圾好几天没人收了，你们给反映一下", "sanitation"),                  # 反映 is how, not what
+])
+def test_in_a_near_tie_the_need_asked_for_wins_over_the_story_around_it(matcher, text, intent):
+    assert matcher.match(text).intent == intent
+
+
+def test_a_near_tie_with_no_word_asking_for_either_is_still_a_question(matcher):
+    m = matcher.match("煤气没有了做不成饭了")
+    assert m.intent is None and m.ask == ("gas_recharge", "meal_delivery")
