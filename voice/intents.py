@@ -426,7 +426,8 @@ class IntentMatcher:
         if first.score - second.score < MARGIN and second.score >= THRESHOLD and first.apart(second):
             wanted = [h for h in (first, second) if h.phrase not in self.cues.carriers]
             if len(wanted) == 2:
-                wanted = [h for h in wanted if self.cues.asked_for(cleaned, h)]
+                wanted = [h for h in wanted if any(self.cues.asked_for(cleaned, e) for e in evidence
+                                                   if e.category == h.category and e.score >= THRESHOLD)]
             if len(wanted) == 1:   # the need asked for; the other category's word is the story around it
                 h, other = wanted[0], (second if wanted[0] is first else first)
                 return Match(h.category, min(h.score, 1.0), raw, h.phrase, other.category, min(other.score, 1.0))
