@@ -159,6 +159,17 @@ def _sound_index(phrases: list[tuple[str, str, tuple[Syl, ...]]]) -> dict[str, l
     return index
 
 
+def _positions(raw: str, cleaned: str) -> list[int]:
+    """Where each character of `cleaned` (`raw` with filler words removed) stands in `raw`."""
+    out, j = [], 0
+    for c in cleaned:
+        while j < len(raw) and raw[j] != c:
+            j += 1
+        out.append(min(j, len(raw)))
+        j += 1
+    return out + [len(raw)]
+
+
 @dataclass(frozen=True)
 class Hit:
     """One catalog phrase heard in the utterance: where (syllable span of the cleaned text) and how well."""
@@ -258,9 +269,10 @@ class Cues:
         near = text[max(0, hit.start - FAULT_BEFORE): hit.start] + "|" + text[hit.end: hit.end + FAULT_AFTER]
         return not any(f in near for f in self.faults)
 
-    def asked_for(self, text: str, hit: Hit) -> bool:
-        """A request word right before the hit: 帮我把[燃气卡]充一下, 能不能把饭给我[送上门]."""
-        head = text[max(0, hit.start - self.ask_reach - 3): hit.start]
+    def asked_for(self, text: str, start: int) -> bool:
+        """A request word right before `start`: 帮我把[燃气卡]充一下, 能不能把饭给我[送上门]. `text` is what was
+        said before filler words were removed (给我 is one)."""
+        head = text[max(0, start - self.ask_reach - 3): start]
         return any(w in head and len(head) - head.rindex(w) - len(w) <= self.ask_reach for w in self.asks)
 
     def place(self, text: str) -> set[str]:
@@ -426,7 +438,8 @@ class IntentMatcher:
         if first.score - second.score < MARGIN and second.score >= THRESHOLD and first.apart(second):
             wanted = [h for h in (first, second) if h.phrase not in self.cues.carriers]
             if len(wanted) == 2:
-                wanted = [h for h in wanted if any(self.cues.asked_for(cleaned, e) for e in evidence
+                at = _positions(raw, cleaned)
+                wanted = [h for h in wanted if any(self.cues.asked_for(raw, at[e.start]) for e in evidence
                                                    if e.category == h.category and e.score >= THRESHOLD)]
             if len(wanted) == 1:   # the need asked for; the other category's word is the story around it
                 h, other = wanted[0], (second if wanted[0] is first else first)

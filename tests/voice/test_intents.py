@@ -277,3 +277,16 @@ def test_in_a_near_tie_the_need_asked_for_wins_over_the_story_around_it(matcher,
 def test_a_near_tie_with_no_word_asking_for_either_is_still_a_question(matcher):
     m = matcher.match("煤气没有了做不成饭了")
     assert m.intent is None and m.ask == ("gas_recharge", "meal_delivery")
+
+
+def test_a_word_asking_for_the_need_counts_though_it_is_a_filler_word(matcher):
+    """给我 is removed before matching (饭给我送到家 is 饭送到家) but still says what is asked for."""
+    assert matcher.match("我老伴住院了没人给我做饭").intent == "meal_delivery"
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("血压不正常想量一下", "health_service"), ("我身上不舒服想去医院看看", "medical_escort"),
+    ("钱不够用了生活困难", "welfare_aid"),
+])
+def test_a_need_that_looks_like_a_nothing_wrong_word_is_still_a_need(matcher, text, intent):
+    assert matcher.match(text).intent == intent
