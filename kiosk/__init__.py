@@ -1,6 +1,8 @@
 """幸福微+ post kiosk: the Kivy app shell, configuration and command line.
 
-Importing this package must not import Kivy: the CLI and the server use parts of it.
+Importing this package must not import Kivy: the CLI uses parts of it without a window.
 """
 
-__version__ = "0.1.0"
+from importlib.metadata import version
+
+__version__ = version("xingfu-kiosk")   # one version, pyproject.toml's, in the installed metadata

@@ -145,6 +145,8 @@ SCHEMA: dict[str, dict[str, tuple[Any, Any, str]]] = {
         "volume": (0.9, _num(0, 1), "0.0 to 1.0"),
         "max_utterance_s": (10.0, _num(2, 60), "longest recording of one push-to-talk"),
         "end_silence_s": (1.0, _num(0.3, 5), "silence that ends an utterance"),
+        "share_unplaced": (False, _bool, "true = send what the kiosk could not understand (text only, digits and "
+                           "names removed) to the post's cadres to label; off unless the post turns it on"),
     },
 }
 
@@ -212,20 +214,20 @@ def load(path: str | Path | None = None) -> Config:
 
 def render_defaults() -> str:
     """The documented default file, for `kiosk config --defaults` and the README."""
-    import json
+    import tomli_w
 
     lines = ["# 幸福微+ kiosk configuration (all keys optional; these are the defaults)"]
     for section, keys in SCHEMA.items():
         lines.append(f"\n[{section}]")
         for key, (default, _, doc) in keys.items():
             lines.append(f"# {doc}")
-            lines.append(f"{key} = {json.dumps(default, ensure_ascii=False).lower() if isinstance(default, bool) else json.dumps(default, ensure_ascii=False)}")
+            lines.append(tomli_w.dumps({key: default}).rstrip("\n"))   # key by key, each under its comment
     return "\n".join(lines) + "\n"
 
 
 def write_config(path: Path, updates: dict[str, dict[str, Any]]) -> None:
     """Merge `updates` into the file at `path` (validated first), written atomically."""
-    import json
+    import tomli_w
 
     current: dict[str, dict[str, Any]] = {}
     if path.exists():
@@ -233,17 +235,10 @@ def write_config(path: Path, updates: dict[str, dict[str, Any]]) -> None:
     for section, table in updates.items():
         current.setdefault(section, {}).update(table)
     parse(current, str(path))  # refuse to write something that would not load
-    out = []
-    for section, table in current.items():
-        out.append(f"[{section}]")
-        for key, value in table.items():
-            text = json.dumps(value, ensure_ascii=False)
-            out.append(f"{key} = {text.lower() if isinstance(value, bool) else text}")
-        out.append("")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     with open(tmp, "w", encoding="utf-8") as f:
-        f.write("\n".join(out))
+        f.write(tomli_w.dumps(current))
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)

@@ -28,11 +28,16 @@ def prepare(data_dir: Path, *, fullscreen: bool, size: tuple[int, int], log_leve
     os.environ["KIVY_NO_CONSOLELOG"] = "1"
     os.environ["KIVY_LOG_MODE"] = "PYTHON"     # Kivy logs through the standard logging tree
     os.environ.setdefault("KIVY_WINDOW", "sdl2")
+    # SDL2's own clipboard: Kivy would otherwise probe the xclip/xsel programs, absent on a kiosk.
+    os.environ.setdefault("KIVY_CLIPBOARD", "sdl2")
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         # No screen (CI, a box over SSH): SDL renders offscreen and screenshots still work.
         os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
 
     from kivy.config import Config
+    from kivy.logger import Logger
+
+    Logger.addFilter(_no_cut_buffer_alarm)
 
     Config.set("kivy", "log_level", log_level)
     Config.set("kivy", "exit_on_escape", "0")     # residents must not leave the app by accident
@@ -53,6 +58,15 @@ def prepare(data_dir: Path, *, fullscreen: bool, size: tuple[int, int], log_leve
     Config.set("postproc", "ignore", "[]")
     Config.set("widgets", "scroll_distance", "40")
     _prepared = True
+
+
+def _no_cut_buffer_alarm(record) -> bool:
+    """Drop Kivy's CRITICAL "no Cutbuffer provider" record and its xclip/xsel tracebacks.
+
+    Kivy looks for X11's middle-click cut buffer (xclip or xsel only) whatever clipboard it uses, the first
+    time a text field takes focus. A touch kiosk has no middle button; the alarm only hid real errors.
+    """
+    return not str(record.msg).startswith("Cutbuffer: Unable to find")
 
 
 def fresh_text_textures() -> None:

@@ -19,6 +19,7 @@ from sync.catalog import Catalog, default_catalog
 if TYPE_CHECKING:   # the parts themselves are imported when built: numpy, requests... stay off a CLI's path
     from screens.lesson_session import LessonService
     from sync.client import SyncWorker
+    from sync.learned import LearnedPhrases
     from sync.outbox import Outbox
     from voice.microphone import Microphone
     from voice.recognizer import Recognizer
@@ -43,6 +44,8 @@ class Services:
     recognizer: Recognizer | None = None              # VoskRecognizer: its model loads in the background
     voice_health: Callable[[], dict[str, str]] | None = None   # {"microphone", "model", "tts"}: "ok" or a sentence
     microphone_test: Callable[[], str] | None = None  # "ok" or a Chinese sentence
+    learned: LearnedPhrases | None = None             # the post's phrases learned from the field (the matcher's)
+    share_unplaced: Callable[[str], None] | None = None   # queue an utterance not understood; None: [voice] off
 
 
 def build_services(config: Config, *, speaker=None) -> Services:
@@ -56,6 +59,7 @@ def build_services(config: Config, *, speaker=None) -> Services:
         symbol_font=str(symbols),
     )
     _wire_sync(services)
+    _wire_learning(services)
     _wire_voice(services)
     _wire_lessons(services)
     return services
@@ -104,14 +108,49 @@ def _wire_sync(services: Services) -> None:
     """The outbox and the background sync worker (the App starts it in on_start)."""
     from kiosk import __version__
     from sync.client import SyncWorker, from_config, outbox_path
+    from sync.learned import FILE_NAME, LearnedPhrases
     from sync.outbox import Outbox
 
     cfg = services.config
     services.outbox = Outbox(outbox_path(cfg), cfg["post"]["code"])
+    services.learned = LearnedPhrases(cfg.data_dir / FILE_NAME)
 
     def heartbeat_info() -> dict:
         bad = [v for v in services.voice_health().values() if v != "ok"]
         return {"version": __version__, "voice_health": "；".join(bad)[:200] if bad else "ok",
                 "printer_health": t("health.no_printer")}
 
-    services.sync = SyncWorker(from_config(cfg, services.outbox, heartbeat_info), cfg["server"]["sync_interval_s"])
+    services.sync = SyncWorker(from_config(cfg, services.outbox, heartbeat_info, services.learned),
+                               cfg["server"]["sync_interval_s"])
+
+
+def _wire_learning(services: Services) -> None:
+    """What the kiosk could not understand goes to the post's cadres, only where [voice] share_unplaced is on."""
+    if services.config["voice"]["share_unplaced"] and services.outbox is not None:
+        services.share_unplaced = lambda text: share_unplaced(services, text)
+
+
+def share_unplaced(services: Services, text: str) -> bool:
+    """Queue `text` as an utterance item: scrubbed of digits and names, the words of the need only. -> queued."""
+    from datetime import UTC, datetime
+
+    from sync import protocol
+    from voice.intents import strip_asr_spaces
+    from voice.scrub import scrub
+
+    words = scrub(strip_asr_spaces(text))[:protocol.UTTERANCE_FIELDS["text"]]
+    try:
+        item = protocol.utterance(text=words, heard_at=datetime.now(UTC).isoformat(timespec="seconds"))
+    except ValueError as exc:   # nothing left after scrubbing, or still not sendable: nothing leaves the kiosk
+        log.info("unplaced utterance not shared: %s", exc)
+        return False
+    from sync.outbox import OutboxError
+
+    try:
+        services.outbox.enqueue("utterance", item)
+    except OutboxError as exc:   # a full disk: the resident's own requests come first
+        log.warning("unplaced utterance not queued: %s", exc)
+        return False
+    if services.sync is not None:
+        services.sync.kick()
+    return True

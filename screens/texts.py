@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import re
 import tomllib
+from importlib.resources import files
 from pathlib import Path
 
-CATALOGUE_PATH = Path(__file__).resolve().parent.parent / "assets" / "texts.toml"
+CATALOGUE_PATH = Path(files("assets") / "texts.toml")
 
 
 def load(path: Path = CATALOGUE_PATH) -> dict[str, dict[str, str]]:

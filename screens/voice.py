@@ -167,10 +167,20 @@ class VoiceScreen(KioskScreen):
 
     # -- understanding -------------------------------------------------------
     def matcher(self):
+        """The intent matcher with the post's learned phrases (sync/learned.py) as of the last sync."""
+        s = self._services()
+        learned = getattr(s, "learned", None)
+        known = {c.id for c in s.catalog.categories}
+        if self._matcher is not None and learned is not None and not learned.apply(self._matcher, known):
+            self._matcher = None   # a phrase was relabelled on the server: start again from the catalog
         if self._matcher is None:
             from voice.intents import IntentMatcher
 
-            self._matcher = IntentMatcher.from_catalog(self._services().catalog)
+            self._matcher = IntentMatcher.from_catalog(s.catalog)
+            if learned is not None:
+                learned.apply(self._matcher, known)
+            if self._dialogue is not None:
+                self._dialogue.matcher = self._matcher
         return self._matcher
 
     def dialogue(self):
@@ -178,7 +188,8 @@ class VoiceScreen(KioskScreen):
             from voice.dialogue import Dialogue
 
             labels = {c.id: c.label for c in self._services().catalog.categories}
-            self._dialogue = Dialogue(self.matcher(), labels, TEXTS)
+            self._dialogue = Dialogue(self.matcher(), labels, TEXTS,
+                                      unplaced=getattr(self._services(), "share_unplaced", None))
             # the idle reset forgets a second request still to offer: it must not reach the next resident
             App.get_running_app().bind(on_reset=lambda *_: self._dialogue.forget())
         return self._dialogue
@@ -191,6 +202,7 @@ class VoiceScreen(KioskScreen):
             return
         log.info("heard %r (%s, %.1f s)", heard.text, heard.reason, heard.speech_s)
         self._show(*self._before)   # back to what was on screen while listening; the answer decides what next
+        self.matcher()              # phrases learned since the last utterance count at once
         self._step(self.dialogue().heard(heard.text, silent=heard.reason in ("no_speech", "error")))
 
     def _step(self, step) -> None:

@@ -267,7 +267,6 @@ def cmd_demo(args) -> int:
 
     from django.contrib.auth.models import User
 
-    from kiosk import config as kconfig
     from server.core.models import Kiosk, Post
 
     post, _ = Post.objects.get_or_create(code="WJZ1", defaults={"name": "王家庄社区幸福微+党员阵地",
@@ -283,16 +282,12 @@ def cmd_demo(args) -> int:
     post.cadres.add(user)
 
     path = Path(args.kiosk_config)
-    token = ""
-    if path.exists():
-        try:
-            token = kconfig.load(path)["server"]["token"]
-        except kconfig.ConfigError:
-            token = ""
-    kiosk = Kiosk.authenticate(token) if token else None
+    current = _read_toml(path)
+    token = current["server"].get("token") if isinstance(current.get("server"), dict) else None
+    kiosk = Kiosk.authenticate(token) if isinstance(token, str) and token else None
     if kiosk is None or kiosk.revoked:
         kiosk, token = Kiosk.issue(post, f"{post.code}-演示终端")
-    kconfig.write_config(path, {
+    _merge_toml(path, {
         "server": {"url": args.url, "token": token},
         "post": {"code": post.code, "name": post.name},
         "kiosk": {"data_dir": str(Path(args.kiosk_data).resolve())},
@@ -300,6 +295,30 @@ def cmd_demo(args) -> int:
     })
     print(f"演示终端 {kiosk.name} 的配置：{path}")
     return 0
+
+
+def _read_toml(path) -> dict:
+    import tomllib
+
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise CommandError(f"cannot read {path}: {exc}; fix or delete it, then run again") from None
+
+
+def _merge_toml(path, updates: dict) -> None:
+    """The demo kiosk's config, written here: the server does not import the kiosk (two installable parts)."""
+    import tomli_w
+
+    current = _read_toml(path)
+    for section, table in updates.items():
+        current[section] = {**(current.get(section) if isinstance(current.get(section), dict) else {}), **table}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(tomli_w.dumps(current), encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def _print(args, data: dict, text: str) -> None:

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "server.workbench",
     "server.api",
     "server.lessons",
+    "server.voicelearn",
 ]
 MIDDLEWARE = [
     "server.api.envelope.ApiEnvelopeMiddleware",   # outermost: every /api/ error is the protocol's JSON envelope

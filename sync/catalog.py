@@ -10,11 +10,12 @@ import re
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib.resources import files
 from pathlib import Path
 
 from sync import protocol
 
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
+ASSETS = Path(files("assets"))
 CATALOG_PATH = ASSETS / "catalog.toml"
 
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")

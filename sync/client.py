@@ -1,4 +1,5 @@
-"""The kiosk's one API client: sync (outbox batches, status updates, heartbeat, set-aside reports) and lessons.
+"""The kiosk's one API client: sync (outbox batches, status updates, heartbeat, set-aside reports, the post's
+learned phrases) and lessons.
 
 Only the server's explicit per-item acknowledgement (protocol.ACK_STATUSES in a well-formed JSON answer)
 counts as success. Anything else — refused connection, timeout, 5xx, a captive portal's 200 HTML page,
@@ -110,9 +111,11 @@ class ApiClient:
 
 class SyncClient(ApiClient):
     def __init__(self, outbox: Outbox, url: str, token: str, *, timeout: float = 10.0,
-                 batch_size: int = 100, heartbeat_info=None, max_body_bytes: int = protocol.MAX_BODY_BYTES):
+                 batch_size: int = 100, heartbeat_info=None, max_body_bytes: int = protocol.MAX_BODY_BYTES,
+                 learned=None):
         super().__init__(url, token, timeout=timeout)
         self.outbox = outbox
+        self.learned = learned   # sync.learned.LearnedPhrases, or None: this kiosk does not fetch them
         self.batch_size = max(1, min(batch_size, protocol.MAX_BATCH_ITEMS))
         self.max_body_bytes = min(max_body_bytes, protocol.MAX_BODY_BYTES)
         self.heartbeat_info = heartbeat_info or (lambda: {})
@@ -219,6 +222,20 @@ class SyncClient(ApiClient):
             if not data.get("more"):
                 return n
 
+    def pull_phrases(self) -> int:
+        """The post's learned phrases (catalog additions), stored when newer than the kiosk's. -> new version
+        or 0 when nothing changed."""
+        if self.learned is None:
+            return 0
+        try:
+            data = self._call("GET", protocol.PHRASES_PATH, params={"after": self.learned.version})
+        except NotFound:   # a server from before the learning loop: nothing to learn, the round goes on
+            return 0
+        try:
+            return data["version"] if self.learned.update(data) else 0
+        except ValueError as exc:
+            raise TransportError(f"服务器发来的学习词语格式不对（{exc}）。") from None
+
     def heartbeat(self) -> None:
         c = self.outbox.counts()
         clamp = lambda v: None if v is None else min(max(0, int(v)), protocol.MAX_COUNT)  # noqa: E731
@@ -229,7 +246,8 @@ class SyncClient(ApiClient):
 
     def run_once(self, *, force: bool = True) -> dict:
         """One full round: send, report set-aside rows, pull updates, heartbeat. -> counts for `kiosk sync`."""
-        out = {"sent": 0, "duplicates": 0, "rejected": 0, "updates": 0, "set_aside_reported": 0, "error": ""}
+        out = {"sent": 0, "duplicates": 0, "rejected": 0, "updates": 0, "set_aside_reported": 0, "phrases": 0,
+               "error": ""}
         if not self.token:
             out["error"] = "未配置服务器令牌（[server] token）"
             self.outbox.note_error(out["error"])
@@ -240,6 +258,7 @@ class SyncClient(ApiClient):
                     self.outbox.checkpoint()   # no old copies of purged personal data left in the WAL
                 out["set_aside_reported"] = self.report_set_aside()
                 out["updates"] = self.pull_updates()
+                out["phrases"] = self.pull_phrases()
                 self.heartbeat()
                 if self.outbox.reset_backoff():   # the server is back: send what waited in backoff now
                     self.send(totals=out)
@@ -388,6 +407,7 @@ def outbox_path(config) -> Path:
     return config.data_dir / "outbox.sqlite3"
 
 
-def from_config(config, outbox: Outbox, heartbeat_info=None) -> SyncClient:
+def from_config(config, outbox: Outbox, heartbeat_info=None, learned=None) -> SyncClient:
     s = config["server"]
-    return SyncClient(outbox, s["url"], s["token"], timeout=s["timeout_s"], heartbeat_info=heartbeat_info)
+    return SyncClient(outbox, s["url"], s["token"], timeout=s["timeout_s"], heartbeat_info=heartbeat_info,
+                      learned=learned)

@@ -15,10 +15,11 @@ import json
 import re
 import tomllib
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-LESSONS_DIR = Path(__file__).resolve().parent.parent / "assets" / "lessons"
+LESSONS_DIR = Path(files("assets") / "lessons")
 
 MIN_STEPS, MAX_STEPS = 4, 8
 PRACTICES = ("pay",)

@@ -3,7 +3,7 @@
 Pure Python (no Django, no pydantic) so the kiosk validates exactly what the server will.
 Every limit here is enforced twice: the kiosk refuses to queue what the server would reject,
 and the server answers anything else per item with `rejected` and the field names.
-One schema per kind (request, lesson_progress, set_aside) and one for the heartbeat; the request
+One schema per kind (request, lesson_progress, utterance, set_aside) and one for the heartbeat; the request
 states, field lengths and byte limits are defined here once and the server's models use them
 (tests/server/test_contract.py fails when the two disagree).
 """
@@ -23,6 +23,7 @@ UPDATES_PATH = API_PREFIX + "/kiosk/updates"
 HEARTBEAT_PATH = API_PREFIX + "/kiosk/heartbeat"
 CATALOG_PATH = API_PREFIX + "/catalog"
 LESSONS_PATH = API_PREFIX + "/lessons"
+PHRASES_PATH = API_PREFIX + "/voice/phrases"   # phrases learned from the field: the post's catalog additions
 
 MAX_BATCH_ITEMS = 200           # more items in one submit: 413
 MAX_BODY_BYTES = 1_000_000      # any API body larger than this: 413 (server.settings uses the same number)
@@ -37,7 +38,7 @@ CREATED, DUPLICATE, CONFLICT, REJECTED = "created", "duplicate", "conflict", "re
 ACK_STATUSES = (CREATED, DUPLICATE)
 RESULT_STATUSES = (CREATED, DUPLICATE, CONFLICT, REJECTED)
 
-KINDS = ("request", "lesson_progress")   # what the outbox queues
+KINDS = ("request", "lesson_progress", "utterance")   # what the outbox queues
 SET_ASIDE_KIND = "set_aside"              # reported by the sync client, never queued (see validate_set_aside)
 CHANNELS = ("touch", "voice")
 
@@ -80,6 +81,13 @@ OUTCOMES = ("finished", "again", "practice_ok", "attended")
 LESSON_ID_MAX = 40
 LEARNER_FIELDS = {"uuid": 36, "name": 50, "building": 20, "unit": 20, "room": 20}
 PROGRESS_FIELDS = ("kind", "uuid", "lesson_id", "outcome", "at", "learner", "session")
+
+# utterance: what a resident said that the kiosk could not place, shared only where the post turned it on
+# ([voice] share_unplaced). Text only, scrubbed on the kiosk (voice/scrub.py); figures are refused here too, so a
+# phone or room number can never be stored even if a kiosk's scrubbing failed.
+UTTERANCE_FIELDS = {"uuid": 36, "text": 200, "heard_at": 40}
+NOT_REQUEST = "not_request"   # the label of an utterance that asks for nothing (不是诉求); never a category id
+_FIGURES = re.compile(r"[0-9０-９]")
 
 # set_aside: an outbox row the kiosk could not read any more, reported so a cadre can follow it up.
 SET_ASIDE_FIELDS = {"uuid": 36, "receipt": 16, "category": 32, "reason": 500, "set_aside_at": 40}
@@ -221,6 +229,63 @@ def lesson_progress(*, lesson_id: str, outcome: str, at: str, learner: dict | No
     if errors:
         raise ValueError("; ".join(f"{k}: {v}" for k, v in errors.items()))
     return payload
+
+
+def validate_utterance(item: dict) -> dict[str, str]:
+    """Field name -> what is wrong with an utterance item (empty when acceptable)."""
+    if not isinstance(item, dict):
+        return {"item": "must be an object"}
+    errors = {f: "unknown field" for f in item if f not in UTTERANCE_FIELDS and f != "kind"}
+    _strings(item, UTTERANCE_FIELDS, errors, tuple(UTTERANCE_FIELDS))
+    if errors:
+        return errors
+    if not _canonical_uuid(item["uuid"]):
+        errors["uuid"] = "must be a UUID in canonical form"
+    if _FIGURES.search(item["text"]):
+        errors["text"] = "must not contain figures (scrubbed on the kiosk: no phone or room numbers)"
+    try:
+        parse_time(item["heard_at"])
+    except ValueError as exc:
+        errors["heard_at"] = str(exc)
+    return errors
+
+
+def utterance(*, text: str, heard_at: str) -> dict:
+    """The payload of an utterance item (the outbox adds kind and uuid); ValueError when the server would refuse it."""
+    payload = {"text": text, "heard_at": heard_at}
+    errors = validate_utterance({**payload, "uuid": "00000000-0000-4000-8000-000000000000"})
+    if errors:
+        raise ValueError("; ".join(f"{k}: {v}" for k, v in errors.items()))
+    return payload
+
+
+def validate_phrases(body, categories=None) -> dict[str, str]:
+    """The answer of PHRASES_PATH: {version: int, phrases: {category: [phrase]}, not_requests: [phrase]}; the
+    lists may be left out when the kiosk already has `version`. `categories`: the ids the kiosk knows, or None."""
+    if not isinstance(body, dict):
+        return {"body": "must be a JSON object"}
+    errors: dict[str, str] = {}
+    version = body.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or not 0 <= version <= MAX_COUNT:
+        errors["version"] = f"must be a whole number from 0 to {MAX_COUNT}"
+
+    def phrase_list(value) -> bool:
+        return isinstance(value, list) and all(isinstance(p, str) and 0 < len(p) <= UTTERANCE_FIELDS["text"]
+                                               and not bad_text(p) and not _FIGURES.search(p) for p in value)
+
+    phrases = body.get("phrases", {})
+    if not isinstance(phrases, dict):
+        errors["phrases"] = "must be an object of category -> list of phrases"
+    else:
+        for cid, ps in phrases.items():
+            if not isinstance(cid, str) or not CATEGORY_ID_RE.match(cid) or cid == NOT_REQUEST \
+                    or (categories is not None and cid not in categories):
+                errors[f"phrases.{cid}"] = "unknown category"
+            elif not phrase_list(ps):
+                errors[f"phrases.{cid}"] = "must be a list of phrases without figures"
+    if not phrase_list(body.get("not_requests", [])):
+        errors["not_requests"] = "must be a list of phrases without figures"
+    return errors
 
 
 def validate_set_aside(item: dict) -> dict[str, str]:

@@ -5,6 +5,7 @@ States: "ready" (waiting for a request), "confirm" (您是要代充燃气吗？ 
 never started without the resident's yes, or their pick between the two asked. Two requests in one
 sentence: the first is confirmed; the second is offered once the resident comes back to the voice screen
 (within OFFER_S), or at once if they say no to the first. screens/voice.py shows each Step and acts on it.
+What was said but placed nowhere goes to `unplaced(text)` when the post shares it (kiosk/wiring.py).
 """
 
 from __future__ import annotations
@@ -32,8 +33,9 @@ class Step:
 
 class Dialogue:
     def __init__(self, matcher: IntentMatcher, labels: Mapping[str, str], texts: Mapping[str, str],
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic, unplaced: Callable[[str], object] | None = None):
         self.matcher, self.labels, self.texts, self.clock = matcher, labels, texts, clock
+        self.unplaced = unplaced
         self.choice = load_dialogue().get("choice", {})
         self.failures = 0
         self.state = "ready"
@@ -76,6 +78,8 @@ class Dialogue:
         where = self.matcher.match_dialogue(text) if text else None
         if where in ("home", "status", "help"):
             return Step(self.state, go=where)
+        if text and not silent and where is None and self.unplaced is not None:
+            self.unplaced(text)   # not understood: the post's cadres may teach the kiosk these words
         return self._failed("no_speech" if silent else "retry")
 
     def _answer(self, text: str) -> Step | None:

@@ -23,9 +23,10 @@ import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib.resources import files
 from pathlib import Path
 
-DIALOGUE_PATH = Path(__file__).resolve().parent.parent / "assets" / "dialogue.toml"
+DIALOGUE_PATH = Path(files("assets") / "dialogue.toml")
 
 THRESHOLD = 0.78      # below: no intent (asks again)
 MARGIN = 0.08         # best minus runner-up category below this: a near-tie, no intent
@@ -336,6 +337,22 @@ class IntentMatcher:
         phrases = {c.id: list(c.phrases) for c in catalog.categories}
         derived = derived_phrases(phrases, thesaurus, dialect, situations) if thesaurus or dialect or situations else None
         return cls(phrases, dialogue, derived, DERIVED_WEIGHT)
+
+    def add_phrases(self, category: str | None, phrases) -> int:
+        """Phrases learned in the field (sync/learned.py), added at run time and heard like the catalog's;
+        `category` None: phrases that ask for nothing, heard as small talk. -> how many were new. New lists are
+        swapped in whole, so a match running meanwhile sees the old phrases or the new ones."""
+        cleaned = [c for c in dict.fromkeys(self.clean(p) for p in phrases) if syllables(c)]
+        if category is None:
+            new = [c for c in cleaned if c not in self.smalltalk]
+            self.smalltalk = self.smalltalk + new
+            self._talk_sounds = self._talk_sounds + [tuple(x.fold for x in syllables(c)) for c in new]
+            return len(new)
+        known = {(cid, p) for cid, p, _ in self.phrases}
+        new = [c for c in cleaned if (category, c) not in known]
+        self.phrases = self.phrases + [(category, c, syllables(c)) for c in new]
+        self._by_sound = _sound_index(self.phrases)
+        return len(new)
 
     def clean(self, text: str) -> str:
         text = _NOT_HAN.sub("", strip_asr_spaces(text))

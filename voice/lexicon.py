@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import logging
 import tomllib
+from importlib.resources import files
 from pathlib import Path
 
 log = logging.getLogger(__name__)
-DIALECT_PATH = Path(__file__).resolve().parent.parent / "assets" / "lexicon_lanzhou.toml"
-SITUATIONS_PATH = DIALECT_PATH.with_name("situations.toml")
+DIALECT_PATH = Path(files("assets") / "lexicon_lanzhou.toml")
+SITUATIONS_PATH = Path(files("assets") / "situations.toml")
 DERIVED_WEIGHT = 0.96
 MAX_SYNONYMS = 8        # per word: the first ones of a Cilin group are its commonest members
 # Cilin classes whose synonyms name the same thing a resident asks for: things (B: 马桶/便桶, 老鼠/耗子),

@@ -14,9 +14,10 @@ import re
 import shutil
 import subprocess
 import tomllib
+from importlib.resources import files
 from pathlib import Path
 
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
+ASSETS = Path(files("assets"))
 
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}")           # filled in at run time with Chinese words
 _LATIN_OR_DIGIT = re.compile(r"[A-Za-z0-9０-９Ａ-Ｚａ-ｚ]+")

@@ -103,6 +103,8 @@ class _EspeakEngine:
     pyttsx3 2.99's own espeak driver applies rate changes one utterance late, sometimes writes an
     empty file and plays through `aplay` with os.system (uninterruptible); so the worker calls the
     binding directly, collects the samples and leaves playback to an interruptible player.
+    The binding is private: pyttsx3 is pinned exactly (pyproject.toml, requirements/) and
+    tests/voice/test_pyttsx3_binding.py fails when a release moves or changes what is used here.
     Only the worker thread may call synth().
     """
 

@@ -2,7 +2,8 @@
 
 Every answer is JSON with "protocol": 1 — the kiosk treats anything else (a captive portal's 200 HTML
 page, say) as no answer. Errors carry a stable machine code in "error" and words in "detail".
-Other apps add routers with one line at the bottom: api.add_router("/lessons/", "server.lessons.api.router").
+Other apps add routers with one line at the bottom: api.add_router("/lessons/", "server.lessons.api.router")
+api.add_router("/voice/", "server.voicelearn.api.router").
 """
 
 from __future__ import annotations
@@ -239,3 +240,4 @@ def catalog(request):
 
 # Other apps' routers, one line each:
 api.add_router("/lessons/", "server.lessons.api.router")
+api.add_router("/voice/", "server.voicelearn.api.router")

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from importlib.metadata import version
+
 from django import forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -7,8 +9,9 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 
-from kiosk import __version__
 from server.workbench import audit, roles, throttle
+
+VERSION = version("xingfu-kiosk")   # the installed distribution's, pyproject.toml's
 
 
 def health(request):
@@ -16,7 +19,7 @@ def health(request):
     from server.ops.health import report
 
     r = report()
-    return JsonResponse({**r, "version": __version__}, status=503 if r["status"] == "error" else 200,
+    return JsonResponse({**r, "version": VERSION}, status=503 if r["status"] == "error" else 200,
                         json_dumps_params={"ensure_ascii": False})
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from server.core.models import CLOSED_STATES, OPEN_STATES, Channel, Kiosk, Request, State
 from server.lessons.models import ClassSession, Learner, Outcome, Progress
+from server.voicelearn.models import LABEL_MAX, Utterance
 from sync import protocol
 
 # protocol field -> model field where the names differ
@@ -82,3 +83,11 @@ def test_the_database_schema_follows_the_models():
         call_command("makemigrations", "--check", "--dry-run", stdout=out)
     except SystemExit:
         raise AssertionError("models differ from migrations:\n" + out.getvalue()) from None
+
+
+def test_utterances_fit_the_model_and_every_kind_has_a_handler():
+    from server.api.kinds import HANDLERS
+
+    assert max_length(Utterance, "text") == protocol.UTTERANCE_FIELDS["text"]
+    assert max_length(Utterance, "label") == LABEL_MAX >= max(protocol.REQUEST_FIELDS["category"], len(protocol.NOT_REQUEST))
+    assert set(protocol.KINDS) <= set(HANDLERS)

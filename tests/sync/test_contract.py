@@ -51,3 +51,17 @@ def test_a_set_aside_report_is_built_from_what_is_still_readable():
     assert protocol.set_aside_report({"uuid": "garbled", "receipt": "WJZ1-0001"}) is None
     broken_time = protocol.set_aside_report({"uuid": uid, "set_aside_at": "2026-13-40T99:00:00+0800"})
     assert protocol.validate_set_aside(broken_time) == {}     # now, rather than a report the server refuses
+
+
+def test_the_utterance_kind_and_the_learned_phrases_fit_the_protocol():
+    assert "utterance" in protocol.KINDS
+    assert protocol.NOT_REQUEST not in default_catalog().ids   # 不是诉求 can never be taken for a category
+    item = protocol.utterance(text="屋里的暖壶坏了", heard_at="2026-11-29T09:00:00+08:00")
+    assert protocol.validate_utterance({**item, "uuid": "00000000-0000-4000-8000-000000000002"}) == {}
+    ids = default_catalog().ids
+    good = {"version": 3, "phrases": {"welfare_aid": ["给老伴办个本本"]}, "not_requests": ["作业不会写"]}
+    assert protocol.validate_phrases(good, ids) == {}
+    assert protocol.validate_phrases({"version": 3}, ids) == {}             # unchanged: no lists
+    assert "phrases.winter_heating" in protocol.validate_phrases({"version": 1, "phrases": {"winter_heating": ["x"]}}, ids)
+    assert "phrases.not_request" in protocol.validate_phrases({"version": 1, "phrases": {"not_request": ["x"]}})
+    assert "not_requests" in protocol.validate_phrases({"version": 1, "not_requests": ["房间402"]})

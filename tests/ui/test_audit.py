@@ -136,6 +136,7 @@ def test_the_audit_also_passes_on_a_15_6_inch_screen(artefacts):
     root = Path(__file__).resolve().parents[2]
     env = dict(os.environ, KIOSK_TEST_SCREEN="1920x1080@15.6")
     p = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:logging",
-                        f"{Path(__file__)}::test_every_screen_passes_the_audit"],
+                        "--tb=short", "--show-capture=no", f"{Path(__file__)}::test_every_screen_passes_the_audit"],
                        cwd=root, env=env, capture_output=True, text=True, timeout=600)
-    assert p.returncode == 0, p.stdout[-3000:]
+    # The failure itself, not the captured log after it: tracebacks and the summary come first.
+    assert p.returncode == 0, f"{p.stdout[:12000]}\n--- stderr (end) ---\n{p.stderr[-3000:]}"
