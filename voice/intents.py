@@ -36,6 +36,7 @@ LIGHT_INSERT = 0.15          # measure words and particles said inside a phrase:
 LIGHT = frozenset("个一下点了些份的")
 PLACE_PAIR = ("home_repair", "building_facility")
 OBJECT_ONLY = 0.6
+BARE = 3                     # at most this many other characters: the fixture is the whole request
 FAULT_BEFORE, FAULT_AFTER = 3, 10   # where a fault word counts for a fixture: 灯泡坏了, 冰凉冰凉的暖气片            # a fixture named with no fault word: below THRESHOLD, a hint only
 
 _LINKS = frozenset("就也都又还已")   # may stand between a request word and its negation: 送饭就不用了
@@ -265,8 +266,8 @@ class Cues:
     def idle_object(self, text: str, hit: Hit) -> bool:
         """A fixture named with nothing wrong with it near it (冰箱里空荡荡的; 烂柜子堆在楼梯上: 烂 is the
         cupboard's)."""
-        if hit.phrase not in self.objects.get(hit.category, ()):
-            return False
+        if hit.phrase not in self.objects.get(hit.category, ()) or len(text) - hit.width <= BARE:
+            return False   # 楼院的门禁: a fixture said (nearly) alone to the kiosk is what the resident wants seen to
         near = text[max(0, hit.start - FAULT_BEFORE): hit.start] + "|" + text[hit.end: hit.end + FAULT_AFTER]
         return not any(f in near for f in self.faults)
 

@@ -290,3 +290,8 @@ def test_a_word_asking_for_the_need_counts_though_it_is_a_filler_word(matcher):
 ])
 def test_a_need_that_looks_like_a_nothing_wrong_word_is_still_a_need(matcher, text, intent):
     assert matcher.match(text).intent == intent
+
+
+@pytest.mark.parametrize("text, intent", [("楼院的门禁", "building_facility"), ("电路有问题", "home_repair")])
+def test_a_fixture_said_alone_or_with_a_problem_is_a_request(matcher, text, intent):
+    assert matcher.match(text).intent == intent
