@@ -20,7 +20,6 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.resources import files
@@ -34,6 +33,7 @@ SAME_CHAR, SAME_SOUND, DIALECT, HALF = 0.0, 0.08, 0.15, 0.7
 INSERT, DELETE = 0.5, 0.75   # an extra syllable inside a phrase is cheaper than a missing one
 LIGHT_INSERT = 0.15          # measure words and particles said inside a phrase: 挂个号, 取一下药, 留个言
 LIGHT = frozenset("个一下点了些份的")
+WINDOWED = 24                # longer utterances are matched only around the syllables each phrase could use
 PLACE_PAIR = ("home_repair", "building_facility")
 OBJECT_ONLY = 0.6
 BARE = 3                     # at most this many other characters: the fixture is the whole request
@@ -105,6 +105,21 @@ def _cost(a: Syl, b: Syl) -> float:
     return 1.0
 
 
+def _windows(words: tuple[Syl, ...], costs: CostRows, n: int) -> list[tuple[int, int]]:
+    """Stretches of a long utterance where a phrase of `n` syllables can come near the threshold: around the
+    syllables that sound like the phrase's own (same sound: the cheap costs), `n` syllables either side,
+    overlapping stretches merged. Elsewhere every syllable costs a substitution, an insertion or HALF."""
+    heard = sorted({j for w in words for j, c in enumerate(costs[w]) if c <= DIALECT})
+    out: list[list[int]] = []
+    for j in heard:
+        lo, hi = max(0, j - n), min(len(costs.utt), j + n + 1)
+        if out and lo <= out[-1][1]:
+            out[-1][1] = hi
+        else:
+            out.append([lo, hi])
+    return [(lo, hi) for lo, hi in out] or [(0, 0)]
+
+
 class CostRows(dict):
     """Per utterance: each phrase character's substitution cost against every utterance syllable, computed
     once however many phrases share the character."""
@@ -118,8 +133,9 @@ class CostRows(dict):
         return row
 
 
-def best_span(phrase: tuple[Syl, ...], utt: tuple[Syl, ...], costs: CostRows | None = None) -> tuple[float, int, int]:
-    """Approximate substring match (Sellers): lowest cost of `phrase` anywhere in `utt`.
+def best_span(phrase: tuple[Syl, ...], utt: tuple[Syl, ...], costs: CostRows | None = None,
+              lo: int = 0, hi: int | None = None) -> tuple[float, int, int]:
+    """Approximate substring match (Sellers): lowest cost of `phrase` anywhere in `utt[lo:hi]`.
 
     Returns (cost, start, end) of the best span of `utt`.
     """
@@ -127,9 +143,9 @@ def best_span(phrase: tuple[Syl, ...], utt: tuple[Syl, ...], costs: CostRows | N
     costs = costs if costs is not None else CostRows(utt)
     rows = [costs[p] for p in phrase]
     prev = [i * DELETE for i in range(n + 1)]
-    starts = [0] * (n + 1)
-    best = (prev[n], 0, 0)
-    for j, u in enumerate(utt, 1):
+    starts = [lo] * (n + 1)
+    best = (prev[n], lo, lo)
+    for j, u in enumerate(utt[lo:hi], lo + 1):
         cur = [0.0] * (n + 1)
         cur_start = [j] * (n + 1)
         light = u.char in LIGHT
@@ -367,15 +383,25 @@ class IntentMatcher:
         if len(words) == 1:   # one syllable: only the very character counts (脏, 臭)
             idx = next((k for k, u in enumerate(utt) if u.char == words[0].char), None)
             return Hit(cid, phrase, 0.9, idx, idx + 1) if idx is not None else NO_HIT
-        cost, s, e = best_span(words, utt, costs)
-        return Hit(cid, phrase, max(0.0, 1 - cost / len(words)), s, e)
+        n = len(words)
+        if len(utt) <= WINDOWED:
+            cost, s, e = best_span(words, utt, costs)
+        else:   # a long utterance: only around where the phrase's sounds are heard
+            cost, s, e = min(best_span(words, utt, costs, lo, hi) for lo, hi in _windows(words, costs, n))
+        return Hit(cid, phrase, max(0.0, 1 - cost / n), s, e)
 
     def _candidates(self, utt: tuple[Syl, ...]) -> list[int]:
         """The phrases that could come near the threshold: each syllable heard nowhere costs at least HALF."""
-        sounds = {u.fold for u in utt} | {"~" + u.fold[1:] for u in utt if len(u.fold) > 2}
-        heard = Counter(i for i, _ in {ik for snd in sounds for ik in self._by_sound.get(snd, ())})
+        folds = {u.fold for u in utt}
+        finals = {"~" + u.fold[1:] for u in utt if len(u.fold) > 2}
+        # each phrase syllable costs at least 0 if its sound is heard, HALF if only its final is, else DELETE
+        lower: dict[int, list[float]] = {}
+        for snd, cost in [(f, 0.0) for f in folds] + [(f, HALF) for f in finals]:
+            for i, k in self._by_sound.get(snd, ()):
+                row = lower.setdefault(i, [DELETE] * len(self.phrases[i][2]))
+                row[k] = min(row[k], cost)
         budget = 1 - THRESHOLD + MARGIN
-        return [i for i, n in heard.items() if (len(self.phrases[i][2]) - n) * HALF <= budget * len(self.phrases[i][2])]
+        return [i for i, row in lower.items() if sum(row) <= budget * len(row)]
 
     def hits(self, utt: tuple[Syl, ...]) -> list[Hit]:
         """Every catalog phrase heard anywhere in the utterance with a score above zero."""
