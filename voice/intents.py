@@ -401,7 +401,7 @@ class IntentMatcher:
                 row = lower.setdefault(i, [DELETE] * len(self.phrases[i][2]))
                 row[k] = min(row[k], cost)
         budget = 1 - THRESHOLD + MARGIN
-        return [i for i, row in lower.items() if sum(row) <= budget * len(row)]
+        return sorted(i for i, row in lower.items() if sum(row) <= budget * len(row))   # sorted: same order every run
 
     def hits(self, utt: tuple[Syl, ...]) -> list[Hit]:
         """Every catalog phrase heard anywhere in the utterance with a score above zero."""
@@ -443,6 +443,10 @@ class IntentMatcher:
         # a fixture with nothing wrong with it is weak evidence (冰箱里空荡荡的: the need is told elsewhere)
         unnegated = [Hit(h.category, h.phrase, min(h.score, OBJECT_ONLY), h.start, h.end)
                      if self.cues.idle_object(cleaned, h) else h for h in unnegated]
+        # 反映/投诉 are how a complaint travels: with the complaint itself heard, they are only a hint
+        told = any(h.score >= THRESHOLD and h.phrase not in self.cues.carriers for h in unnegated)
+        unnegated = [Hit(h.category, h.phrase, min(h.score, OBJECT_ONLY), h.start, h.end)
+                     if told and h.phrase in self.cues.carriers else h for h in unnegated]
         return unnegated, ("negated" if len(unnegated) < len(kept) else "smalltalk" if len(kept) < len(heard) else "")
 
     def match(self, text: str) -> Match:
@@ -480,11 +484,9 @@ class IntentMatcher:
         if shifted is not None:
             return shifted
         if first.score - second.score < MARGIN and second.score >= THRESHOLD and first.apart(second):
-            wanted = [h for h in (first, second) if h.phrase not in self.cues.carriers]
-            if len(wanted) == 2:
-                at = _positions(raw, cleaned)
-                wanted = [h for h in wanted if any(self.cues.asked_for(raw, at[e.start]) for e in evidence
-                                                   if e.category == h.category and e.score >= THRESHOLD)]
+            at = _positions(raw, cleaned)
+            wanted = [h for h in (first, second) if any(self.cues.asked_for(raw, at[e.start]) for e in evidence
+                                                        if e.category == h.category and e.score >= THRESHOLD)]
             if len(wanted) == 1:   # the need asked for; the other category's word is the story around it
                 h, other = wanted[0], (second if wanted[0] is first else first)
                 return Match(h.category, min(h.score, 1.0), raw, h.phrase, other.category, min(other.score, 1.0))

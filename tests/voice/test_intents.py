@@ -295,3 +295,15 @@ def test_a_need_that_looks_like_a_nothing_wrong_word_is_still_a_need(matcher, te
 @pytest.mark.parametrize("text, intent", [("楼院的门禁", "building_facility"), ("电路有问题", "home_repair")])
 def test_a_fixture_said_alone_or_with_a_problem_is_a_request(matcher, text, intent):
     assert matcher.match(text).intent == intent
+
+
+def test_the_complaint_not_how_it_travels_is_the_request(matcher):
+    """反映 is how a complaint reaches the cadres; with the complaint heard, the complaint's category is the need."""
+    m = matcher.match("电梯又坏了你们反映一下，另外我家插座也不通电了派个师傅来")
+    assert (m.intent, m.also) == ("building_facility", "home_repair"), m
+
+
+@pytest.mark.parametrize("text", ["我一个人过挺自在的", "楼上吵架了跟我没关系", "我会扫一扫了", "这个灯管挺亮"])
+def test_talk_about_how_things_are_is_no_request(matcher, text):
+    m = matcher.match(text)
+    assert m.intent is None and m.ask is None, m
