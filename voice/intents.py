@@ -20,7 +20,6 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.resources import files
@@ -34,6 +33,11 @@ SAME_CHAR, SAME_SOUND, DIALECT, HALF = 0.0, 0.08, 0.15, 0.7
 INSERT, DELETE = 0.5, 0.75   # an extra syllable inside a phrase is cheaper than a missing one
 LIGHT_INSERT = 0.15          # measure words and particles said inside a phrase: 挂个号, 取一下药, 留个言
 LIGHT = frozenset("个一下点了些份的")
+WINDOWED = 24                # longer utterances are matched only around the syllables each phrase could use
+PLACE_PAIR = ("home_repair", "building_facility")
+OBJECT_ONLY = 0.6
+BARE = 3                     # at most this many other characters: the fixture is the whole request
+FAULT_BEFORE, FAULT_AFTER = 3, 10   # where a fault word counts for a fixture: 灯泡坏了, 冰凉冰凉的暖气片            # a fixture named with no fault word: below THRESHOLD, a hint only
 
 _LINKS = frozenset("就也都又还已")   # may stand between a request word and its negation: 送饭就不用了
 _NOT_HAN = re.compile(r"[^\u4e00-\u9fff]+")
@@ -101,6 +105,21 @@ def _cost(a: Syl, b: Syl) -> float:
     return 1.0
 
 
+def _windows(words: tuple[Syl, ...], costs: CostRows, n: int) -> list[tuple[int, int]]:
+    """Stretches of a long utterance where a phrase of `n` syllables can come near the threshold: around the
+    syllables that sound like the phrase's own (same sound: the cheap costs), `n` syllables either side,
+    overlapping stretches merged. Elsewhere every syllable costs a substitution, an insertion or HALF."""
+    heard = sorted({j for w in words for j, c in enumerate(costs[w]) if c <= DIALECT})
+    out: list[list[int]] = []
+    for j in heard:
+        lo, hi = max(0, j - n), min(len(costs.utt), j + n + 1)
+        if out and lo <= out[-1][1]:
+            out[-1][1] = hi
+        else:
+            out.append([lo, hi])
+    return [(lo, hi) for lo, hi in out] or [(0, 0)]
+
+
 class CostRows(dict):
     """Per utterance: each phrase character's substitution cost against every utterance syllable, computed
     once however many phrases share the character."""
@@ -114,8 +133,9 @@ class CostRows(dict):
         return row
 
 
-def best_span(phrase: tuple[Syl, ...], utt: tuple[Syl, ...], costs: CostRows | None = None) -> tuple[float, int, int]:
-    """Approximate substring match (Sellers): lowest cost of `phrase` anywhere in `utt`.
+def best_span(phrase: tuple[Syl, ...], utt: tuple[Syl, ...], costs: CostRows | None = None,
+              lo: int = 0, hi: int | None = None) -> tuple[float, int, int]:
+    """Approximate substring match (Sellers): lowest cost of `phrase` anywhere in `utt[lo:hi]`.
 
     Returns (cost, start, end) of the best span of `utt`.
     """
@@ -123,9 +143,9 @@ def best_span(phrase: tuple[Syl, ...], utt: tuple[Syl, ...], costs: CostRows | N
     costs = costs if costs is not None else CostRows(utt)
     rows = [costs[p] for p in phrase]
     prev = [i * DELETE for i in range(n + 1)]
-    starts = [0] * (n + 1)
-    best = (prev[n], 0, 0)
-    for j, u in enumerate(utt, 1):
+    starts = [lo] * (n + 1)
+    best = (prev[n], lo, lo)
+    for j, u in enumerate(utt[lo:hi], lo + 1):
         cur = [0.0] * (n + 1)
         cur_start = [j] * (n + 1)
         light = u.char in LIGHT
@@ -155,6 +175,17 @@ def _sound_index(phrases: list[tuple[str, str, tuple[Syl, ...]]]) -> dict[str, l
             if len(w.fold) > 2:
                 index.setdefault("~" + w.fold[1:], []).append((i, k))
     return index
+
+
+def _positions(raw: str, cleaned: str) -> list[int]:
+    """Where each character of `cleaned` (`raw` with filler words removed) stands in `raw`."""
+    out, j = [], 0
+    for c in cleaned:
+        while j < len(raw) and raw[j] != c:
+            j += 1
+        out.append(min(j, len(raw)))
+        j += 1
+    return out + [len(raw)]
 
 
 @dataclass(frozen=True)
@@ -220,12 +251,51 @@ class Cues:
     chat: list[re.Pattern] = field(default_factory=list)   # 超市鸡蛋便宜 / 孙子在医院上班: talk about a place
     but: list[str] = field(default_factory=list)       # 没事，就是灯坏了: a need told after all
     joins: list[str] = field(default_factory=list)     # 还有 / 再 / 顺便: a second request follows
+    boundary: list[str] = field(default_factory=list)  # 心脏, 卫生服务站: longer words a request word hides in
+    objects: dict[str, set[str]] = field(default_factory=dict)   # a fixture: evidence only with a fault word
+    faults: list[str] = field(default_factory=list)    # 坏 / 漏 / 不亮 …
+    places: dict[str, list[str]] = field(default_factory=dict)   # 楼道 (the building's) / 家里 (the flat's)
+    asks: list[str] = field(default_factory=list)      # 帮我 / 能不能 / 把: asking for what follows
+    ask_reach: int = 4
+    carriers: frozenset[str] = frozenset()            # 反映 / 投诉: how a complaint travels, not what it is
 
     @classmethod
     def from_dialogue(cls, d: dict) -> Cues:
-        neg, two = d.get("negation", {}), d.get("two", {})
+        neg, two, obj = d.get("negation", {}), d.get("two", {}), dict(d.get("objects", {}))
+        faults = obj.pop("faults", [])
         return cls(neg.get("before", []), neg.get("after", []), [re.compile(p) for p in neg.get("fine", [])],
-                   [re.compile(p) for p in neg.get("chat", [])], neg.get("but", []), two.get("joins", []))
+                   [re.compile(p) for p in neg.get("chat", [])], neg.get("but", []), two.get("joins", []),
+                   d.get("boundary", {}).get("words", []), {c: set(ws) for c, ws in obj.items()}, faults,
+                   dict(d.get("places", {})), d.get("need", {}).get("before", []), d.get("need", {}).get("reach", 4),
+                   frozenset(d.get("need", {}).get("carriers", [])))
+
+    def hidden(self, text: str, hit: Hit) -> bool:
+        """The hit lies inside a longer word that means something else (脏 in 心脏)."""
+        for w in self.boundary:
+            at = text.find(w)
+            while at >= 0:
+                if at <= hit.start and hit.end <= at + len(w) and hit.phrase != w:
+                    return True
+                at = text.find(w, at + 1)
+        return False
+
+    def idle_object(self, text: str, hit: Hit) -> bool:
+        """A fixture named with nothing wrong with it near it (冰箱里空荡荡的; 烂柜子堆在楼梯上: 烂 is the
+        cupboard's)."""
+        if hit.phrase not in self.objects.get(hit.category, ()) or len(text) - hit.width <= BARE:
+            return False   # 楼院的门禁: a fixture said (nearly) alone to the kiosk is what the resident wants seen to
+        near = text[max(0, hit.start - FAULT_BEFORE): hit.start] + "|" + text[hit.end: hit.end + FAULT_AFTER]
+        return not any(f in near for f in self.faults)
+
+    def asked_for(self, text: str, start: int) -> bool:
+        """A request word right before `start`: 帮我把[燃气卡]充一下, 能不能把饭给我[送上门]. `text` is what was
+        said before filler words were removed (给我 is one)."""
+        head = text[max(0, start - self.ask_reach - 3): start]
+        return any(w in head and len(head) - head.rindex(w) - len(w) <= self.ask_reach for w in self.asks)
+
+    def place(self, text: str) -> set[str]:
+        """The categories whose places are named (楼道 → building_facility, 家里 → home_repair)."""
+        return {c for c, ws in self.places.items() if any(w in text for w in ws)}
 
     def negated(self, text: str, hit: Hit, reach: int = 4) -> bool:
         head, tail = text[max(0, hit.start - reach - 3): hit.start], text[hit.end: hit.end + reach]
@@ -243,8 +313,9 @@ class Cues:
     def _said(self, text: str, hits: list[Hit], patterns: list[re.Pattern]) -> bool:
         for pat in patterns:
             for m in pat.finditer(text):
-                told_after = any(h.start >= m.end() and any(w in text[m.end(): h.start + 1] for w in self.but)
-                                 for h in hits)
+                # a real need told after the cue: a request word heard well, a 就是/帮/想 before it
+                told_after = (any(h.score >= THRESHOLD and h.start >= m.end() for h in hits)
+                              and any(w in text[m.end():] for w in self.but))
                 if not told_after:
                     return True
         return False
@@ -275,12 +346,13 @@ class IntentMatcher:
 
     @classmethod
     def from_catalog(cls, catalog, dialogue: dict | None = None, thesaurus: bool = True,
-                     dialect: bool = True) -> IntentMatcher:
-        """The kiosk's matcher: the catalog's phrases, their Cilin synonyms and the Lanzhou lexicon's words."""
+                     dialect: bool = True, situations: bool = True) -> IntentMatcher:
+        """The kiosk's matcher: the catalog's phrases, their Cilin synonyms, the Lanzhou lexicon's words and the
+        situations that tell a need without naming it (assets/situations.toml)."""
         from voice.lexicon import DERIVED_WEIGHT, derived_phrases
 
         phrases = {c.id: list(c.phrases) for c in catalog.categories}
-        derived = derived_phrases(phrases, thesaurus, dialect) if thesaurus or dialect else None
+        derived = derived_phrases(phrases, thesaurus, dialect, situations) if thesaurus or dialect or situations else None
         return cls(phrases, dialogue, derived, DERIVED_WEIGHT)
 
     def add_phrases(self, category: str | None, phrases) -> int:
@@ -311,15 +383,25 @@ class IntentMatcher:
         if len(words) == 1:   # one syllable: only the very character counts (脏, 臭)
             idx = next((k for k, u in enumerate(utt) if u.char == words[0].char), None)
             return Hit(cid, phrase, 0.9, idx, idx + 1) if idx is not None else NO_HIT
-        cost, s, e = best_span(words, utt, costs)
-        return Hit(cid, phrase, max(0.0, 1 - cost / len(words)), s, e)
+        n = len(words)
+        if len(utt) <= WINDOWED:
+            cost, s, e = best_span(words, utt, costs)
+        else:   # a long utterance: only around where the phrase's sounds are heard
+            cost, s, e = min(best_span(words, utt, costs, lo, hi) for lo, hi in _windows(words, costs, n))
+        return Hit(cid, phrase, max(0.0, 1 - cost / n), s, e)
 
     def _candidates(self, utt: tuple[Syl, ...]) -> list[int]:
         """The phrases that could come near the threshold: each syllable heard nowhere costs at least HALF."""
-        sounds = {u.fold for u in utt} | {"~" + u.fold[1:] for u in utt if len(u.fold) > 2}
-        heard = Counter(i for i, _ in {ik for snd in sounds for ik in self._by_sound.get(snd, ())})
+        folds = {u.fold for u in utt}
+        finals = {"~" + u.fold[1:] for u in utt if len(u.fold) > 2}
+        # each phrase syllable costs at least 0 if its sound is heard, HALF if only its final is, else DELETE
+        lower: dict[int, list[float]] = {}
+        for snd, cost in [(f, 0.0) for f in folds] + [(f, HALF) for f in finals]:
+            for i, k in self._by_sound.get(snd, ()):
+                row = lower.setdefault(i, [DELETE] * len(self.phrases[i][2]))
+                row[k] = min(row[k], cost)
         budget = 1 - THRESHOLD + MARGIN
-        return [i for i, n in heard.items() if (len(self.phrases[i][2]) - n) * HALF <= budget * len(self.phrases[i][2])]
+        return sorted(i for i, row in lower.items() if sum(row) <= budget * len(row))   # sorted: same order every run
 
     def hits(self, utt: tuple[Syl, ...]) -> list[Hit]:
         """Every catalog phrase heard anywhere in the utterance with a score above zero."""
@@ -328,6 +410,8 @@ class IntentMatcher:
         text = "".join(u.char for u in utt)
         out += [Hit(cid, p, self.derived_weight, text.find(p), text.find(p) + len(p)) for cid, p in self.derived
                 if p in text]
+        # word boundaries: a hit inside a longer word that means something else is no evidence (脏 in 心脏)
+        out = [h for h in out if not self.cues.hidden(text, h)]
         # specificity: a hit inside a longer strong hit of another category is not evidence (漏水 in 屋顶漏水)
         strong = [h for h in out if h.score >= THRESHOLD]
         return [h for h in out if not any(o.category != h.category and h.inside(o) for o in strong)]
@@ -356,6 +440,13 @@ class IntentMatcher:
                 if tuple(folds[at: at + len(t)]) == t]
         kept = [h for h in heard if not any(a < h.end and h.start < b for a, b in talk)]
         unnegated = [h for h in kept if not self.cues.negated(cleaned, h)]
+        # a fixture with nothing wrong with it is weak evidence (冰箱里空荡荡的: the need is told elsewhere)
+        unnegated = [Hit(h.category, h.phrase, min(h.score, OBJECT_ONLY), h.start, h.end)
+                     if self.cues.idle_object(cleaned, h) else h for h in unnegated]
+        # 反映/投诉 are how a complaint travels: with the complaint itself heard, they are only a hint
+        told = any(h.score >= THRESHOLD and h.phrase not in self.cues.carriers for h in unnegated)
+        unnegated = [Hit(h.category, h.phrase, min(h.score, OBJECT_ONLY), h.start, h.end)
+                     if told and h.phrase in self.cues.carriers else h for h in unnegated]
         return unnegated, ("negated" if len(unnegated) < len(kept) else "smalltalk" if len(kept) < len(heard) else "")
 
     def match(self, text: str) -> Match:
@@ -377,6 +468,9 @@ class IntentMatcher:
             strongest = max((h.score for h in heard), default=0.0)
             if dropped_as and strongest >= THRESHOLD:
                 return Match(None, min(strongest, 1.0), raw, reason=dropped_as)
+            why = self.cues.nothing_wrong(cleaned, heard) if strongest >= THRESHOLD else ""
+            if why:   # 暖气今年烧得挺热: talk, though the fixture alone was weak already
+                return no_intent(why)
             return no_intent("low")
         why = self.cues.nothing_wrong(cleaned, evidence)
         if why:
@@ -386,11 +480,38 @@ class IntentMatcher:
             if self.cues.joined(cleaned, a, b):   # 充燃气，还有帮我买点菜: the first said, then the second
                 return Match(a.category, min(a.score, 1.0), raw, a.phrase, b.category, min(b.score, 1.0),
                              also=b.category)
+        shifted = self._placed(raw, cleaned, first, second)
+        if shifted is not None:
+            return shifted
+        if first.score - second.score < MARGIN and second.score >= THRESHOLD and first.apart(second):
+            at = _positions(raw, cleaned)
+            wanted = [h for h in (first, second) if any(self.cues.asked_for(raw, at[e.start]) for e in evidence
+                                                        if e.category == h.category and e.score >= THRESHOLD)]
+            if len(wanted) == 1:   # the need asked for; the other category's word is the story around it
+                h, other = wanted[0], (second if wanted[0] is first else first)
+                return Match(h.category, min(h.score, 1.0), raw, h.phrase, other.category, min(other.score, 1.0))
         if first.score - second.score < MARGIN:   # near-tie: ask between the two, in the order they were said
             a, b = sorted((first, second), key=lambda h: (h.start, h.end))
             return no_intent("tie", (a.category, b.category))
         return Match(first.category, min(first.score, 1.0), raw, first.phrase, second.category or None,
                      min(second.score, 1.0))
+
+    def _placed(self, raw: str, cleaned: str, first: Hit, second: Hit) -> Match | None:
+        """A broken thing between the flat and the building (home_repair / building_facility) goes where the
+        resident says it is: 楼道里的水管 is the building's, 家里的灯 the flat's; both places named: ask."""
+        home, building = PLACE_PAIR
+        if first.category not in PLACE_PAIR:
+            return None
+        where = self.cues.place(cleaned) & set(PLACE_PAIR)
+        score = min(first.score, 1.0)
+        if where == {home, building}:   # 我家住顶楼…屋顶: ask, unless a building's own part was named
+            return Match(None, score, raw, first.phrase, second.category or None, min(second.score, 1.0), "tie",
+                         PLACE_PAIR) if first.category == home else None
+        if where == {building} and first.category == home:     # 楼道里的水管
+            return Match(building, score, raw, first.phrase, home, score)
+        if where == {first.category} and second.category in PLACE_PAIR and first.score - second.score < MARGIN:
+            return Match(first.category, score, raw, first.phrase, second.category, min(second.score, 1.0))
+        return None
 
     def choose(self, text: str, options: tuple[str, str]) -> str | None:
         """The answer to 'A, or B?': which of the two the resident named, or None (neither, or both)."""

@@ -19,6 +19,7 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 DIALECT_PATH = Path(files("assets") / "lexicon_lanzhou.toml")
+SITUATIONS_PATH = Path(files("assets") / "situations.toml")
 DERIVED_WEIGHT = 0.96
 MAX_SYNONYMS = 8        # per word: the first ones of a Cilin group are its commonest members
 # Cilin classes whose synonyms name the same thing a resident asks for: things (B: 马桶/便桶, 老鼠/耗子),
@@ -81,8 +82,10 @@ def dialect_table(path: Path = DIALECT_PATH) -> dict[str, list[str]]:
     return table
 
 
-def derived_phrases(phrases: dict[str, list[str]], thesaurus: bool = True, dialect: bool = True) -> dict[str, list[str]]:
-    """New phrases per category; never one another category has or shares."""
+def derived_phrases(phrases: dict[str, list[str]], thesaurus: bool = True, dialect: bool = True,
+                    situations: bool = True) -> dict[str, list[str]]:
+    """New phrases per category; never one another category has or shares (a thesaurus or dialect word never
+    one containing another category's phrase either; a situation may: it is the longer reading)."""
     tables = ([thesaurus_table(phrases)] if thesaurus else []) + ([dialect_table()] if dialect else [])
     own = {p for ps in phrases.values() for p in ps}
     made: dict[str, set[str]] = {cid: set() for cid in phrases}
@@ -98,4 +101,15 @@ def derived_phrases(phrases: dict[str, list[str]], thesaurus: bool = True, diale
     for cid, ps in made.items():
         others = [q for c, qs in phrases.items() if c != cid for q in qs if len(q) >= 2]
         out[cid] = sorted(p for p in ps if len(owners[p]) == 1 and not any(q in p for q in others))
+    if situations:
+        told = situation_table()
+        shared = {p for cid, ps in told.items() for p in ps if sum(p in qs for qs in told.values()) > 1}
+        for cid, ps in told.items():
+            if cid in out:
+                out[cid] = sorted(set(out[cid]) | (set(ps) - shared - own))
     return out
+
+
+def situation_table(path: Path = SITUATIONS_PATH) -> dict[str, list[str]]:
+    """assets/situations.toml: needs told by the situation (卡里没钱, 米缸见底了), per category."""
+    return tomllib.loads(path.read_text(encoding="utf-8"))["situations"]

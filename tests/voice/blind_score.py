@@ -1,4 +1,5 @@
-"""Score an intent matcher on the blind held-out sets (tests/voice/blind/*.tsv, frozen, SHA256SUMS beside them).
+"""Score an intent matcher on the blind sets (tests/voice/blind/*.tsv: round 1, tuning sets since round 2;
+tests/voice/blind2/*.tsv: round 2, held out), each frozen with SHA256SUMS beside it.
 
 Format: expected<TAB>utterance; expected is a category id, `a+b` for two requests in one sentence, or `none`.
 Works with today's matcher and with older ones that had no Match.ask / Match.also (they count as absent).
@@ -9,7 +10,7 @@ Works with today's matcher and with older ones that had no Match.ask / Match.als
 - non-requests accepted: a non-request given an intent (a question between two is counted apart: `asked`).
 - wrong category: a request given an intent that is not (one of) the expected.
 
-    python -m tests.voice.blind_score [ROOT]   # ROOT: a checkout whose voice/ and sync/ to score (default: this one)
+    python -m tests.voice.blind_score [ROOT] [--dir blind2]   # ROOT: a checkout whose voice/ and sync/ to score
 """
 
 from __future__ import annotations
@@ -18,27 +19,28 @@ import hashlib
 import sys
 from pathlib import Path
 
-BLIND = Path(__file__).resolve().parent / "blind"
+BLIND = Path(__file__).resolve().parent / "blind"      # round 1: tuning sets since round 2
+BLIND2 = BLIND.with_name("blind2")                    # round 2: held out
 
 
-def verify() -> None:
-    for line in (BLIND / "SHA256SUMS").read_text(encoding="utf-8").splitlines():
+def verify(folder: Path = BLIND) -> None:
+    for line in (folder / "SHA256SUMS").read_text(encoding="utf-8").splitlines():
         digest, name = line.split()
-        if hashlib.sha256((BLIND / name).read_bytes()).hexdigest() != digest:
+        if hashlib.sha256((folder / name).read_bytes()).hexdigest() != digest:
             raise AssertionError(f"{name} changed since it was frozen")
 
 
-def load(name: str) -> list[tuple[str, str]]:
+def load(name: str, folder: Path = BLIND) -> list[tuple[str, str]]:
     rows = []
-    for line in (BLIND / name).read_text(encoding="utf-8").splitlines():
+    for line in (folder / name).read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
             expected, text = line.split("\t")
             rows.append((expected, text))
     return rows
 
 
-def sets() -> list[str]:
-    return sorted(p.name for p in BLIND.glob("*.tsv"))
+def sets(folder: Path = BLIND) -> list[str]:
+    return sorted(p.name for p in folder.glob("*.tsv"))
 
 
 def score(matcher, rows) -> dict:
@@ -72,16 +74,16 @@ def score(matcher, rows) -> dict:
             "non_requests_asked": asked, "misses": misses}
 
 
-def main(root: str | None = None) -> int:
-    verify()
+def main(root: str | None = None, folder: Path = BLIND) -> int:
+    verify(folder)
     if root:
         sys.path.insert(0, root)
     from sync.catalog import default_catalog
     from voice.intents import IntentMatcher
 
     matcher = IntentMatcher.from_catalog(default_catalog())
-    for name in sets():
-        r = score(matcher, load(name))
+    for name in sets(folder):
+        r = score(matcher, load(name, folder))
         print(f"{name}: {r['utterances']} utterances ({r['requests']} requests, {r['non_requests']} non-requests): "
               f"top-1 {r['top1']:.1%}, within one question {r['within_one_question']:.1%}, "
               f"wrong category {r['wrong_category']}, non-requests accepted {r['non_requests_accepted']}"
@@ -92,4 +94,7 @@ def main(root: str | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else None))
+    args = sys.argv[1:]
+    folder = BLIND.with_name(args.pop(args.index("--dir") + 1)) if "--dir" in args else BLIND
+    args = [a for a in args if a != "--dir"]
+    sys.exit(main(args[0] if args else None, folder))

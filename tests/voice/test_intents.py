@@ -207,3 +207,103 @@ def test_the_matcher_reads_pypinyin_without_its_phrase_dictionary():
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYPINYIN_")}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, check=True)
     assert "pypinyin.pinyin_dict" in out.stdout and "pypinyin.phrases_dict" not in out.stdout
+
+
+@pytest.mark.parametrize("text, wrong", [
+    ("下礼拜我要去复查心脏，想请人陪我去医院", "sanitation"),     # 脏 inside 心脏
+    ("听说社区卫生服务站能免费查身体", "sanitation"),            # 卫生 inside 卫生服务站
+])
+def test_a_request_word_inside_a_longer_word_is_no_evidence(matcher, text, wrong):
+    m = matcher.match(text)
+    assert m.intent != wrong and wrong not in (m.ask or ()), m
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("冰箱里空荡荡的就剩一根葱了，帮我买点菜", "shopping"),       # 冰箱, nothing wrong with it
+    ("楼梯拐角堆着别人家的破家具", "sanitation"),                 # 楼梯, nothing wrong with it
+    ("冰箱坏了不制冷", "home_repair"), ("电梯坏了", "building_facility"),
+])
+def test_a_fixture_is_a_repair_only_with_something_wrong(matcher, text, intent):
+    assert matcher.match(text).intent == intent
+
+
+def test_a_fixture_named_alone_with_nothing_wrong_is_no_request(matcher):
+    assert matcher.match("门禁卡我有两张").intent is None
+
+
+@pytest.mark.parametrize("text, intent, ask", [
+    ("楼道里那根大水管在往外渗水", "building_facility", None),       # a shared place: the building's
+    ("家里的水管漏水了", "home_repair", None),                      # the flat: the resident's own
+    ("我家住顶楼，一下雨天花板就往下滴水", None, ("home_repair", "building_facility")),   # both: ask
+    ("屋顶漏水了滴到家里", "building_facility", None),              # the building's own part named
+])
+def test_where_a_broken_thing_is_decides_flat_or_building(matcher, text, intent, ask):
+    m = matcher.match(text)
+    assert (m.intent, m.ask) == (intent, ask), m
+
+
+@pytest.mark.parametrize("text", [
+    "低保的事已经办下来了多谢你们", "屋顶去年就修过了今年下雨一点没漏", "谢谢你们上回陪我去医院",
+    "体检报告拿到了大夫说都没问题", "我老伴以前就是修水管子的师傅", "我跟对门早就和好了",
+])
+def test_done_already_thanks_and_talk_about_others_are_no_request(matcher, text):
+    m = matcher.match(text)
+    assert m.intent is None and m.ask is None, m
+
+
+def test_a_nothing_wrong_cue_is_not_cancelled_by_a_weak_word_after_a_help_word(matcher):
+    """The known bug of round 1: 挺好 cancelled by 帮 followed by anything weakly like a request word."""
+    m = matcher.match("我们单元的邻居人都挺好的有事互相帮衬")
+    assert m.intent is None and m.ask is None, m
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("帮我充一下燃气卡，谢谢", "gas_recharge"),                      # thanks after a need: still the need
+    ("听说社区有教手机的课，我也想去学", "phone_class"),              # talk, then a need
+])
+def test_a_need_with_thanks_or_after_talk_is_still_a_request(matcher, text, intent):
+    assert matcher.match(text).intent == intent
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("天然气快用完了，天冷了不做饭不行，想请你们帮我把气费交了", "gas_recharge"),   # 做饭 is the story
+    ("刚出院身子虚得很，能不能把饭给我送上门来", "meal_delivery"),                    # 出院 is the story
+    ("单元门口的垃圾好几天没人收了，你们给反映一下", "sanitation"),                  # 反映 is how, not what
+])
+def test_in_a_near_tie_the_need_asked_for_wins_over_the_story_around_it(matcher, text, intent):
+    assert matcher.match(text).intent == intent
+
+
+def test_a_near_tie_with_no_word_asking_for_either_is_still_a_question(matcher):
+    m = matcher.match("煤气没有了做不成饭了")
+    assert m.intent is None and m.ask == ("gas_recharge", "meal_delivery")
+
+
+def test_a_word_asking_for_the_need_counts_though_it_is_a_filler_word(matcher):
+    """给我 is removed before matching (饭给我送到家 is 饭送到家) but still says what is asked for."""
+    assert matcher.match("我老伴住院了没人给我做饭").intent == "meal_delivery"
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("血压不正常想量一下", "health_service"), ("我身上不舒服想去医院看看", "medical_escort"),
+    ("钱不够用了生活困难", "welfare_aid"),
+])
+def test_a_need_that_looks_like_a_nothing_wrong_word_is_still_a_need(matcher, text, intent):
+    assert matcher.match(text).intent == intent
+
+
+@pytest.mark.parametrize("text, intent", [("楼院的门禁", "building_facility"), ("电路有问题", "home_repair")])
+def test_a_fixture_said_alone_or_with_a_problem_is_a_request(matcher, text, intent):
+    assert matcher.match(text).intent == intent
+
+
+def test_the_complaint_not_how_it_travels_is_the_request(matcher):
+    """反映 is how a complaint reaches the cadres; with the complaint heard, the complaint's category is the need."""
+    m = matcher.match("电梯又坏了你们反映一下，另外我家插座也不通电了派个师傅来")
+    assert (m.intent, m.also) == ("building_facility", "home_repair"), m
+
+
+@pytest.mark.parametrize("text", ["我一个人过挺自在的", "楼上吵架了跟我没关系", "我会扫一扫了", "这个灯管挺亮"])
+def test_talk_about_how_things_are_is_no_request(matcher, text):
+    m = matcher.match(text)
+    assert m.intent is None and m.ask is None, m

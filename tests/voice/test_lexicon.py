@@ -17,7 +17,7 @@ PHRASES = {c.id: list(c.phrases) for c in default_catalog().categories}
 
 @pytest.fixture(scope="module")
 def plain() -> IntentMatcher:
-    return IntentMatcher.from_catalog(default_catalog(), thesaurus=False, dialect=False)
+    return IntentMatcher.from_catalog(default_catalog(), thesaurus=False, dialect=False, situations=False)
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +55,7 @@ def test_a_derived_word_never_outranks_another_categorys_own_phrase(full):
 
 
 def test_derived_phrases_belong_to_one_category_and_contain_no_other_categorys_phrase():
-    derived = derived_phrases(PHRASES)
+    derived = derived_phrases(PHRASES, situations=False)
     seen: dict[str, str] = {}
     for cid, ps in derived.items():
         others = [q for c, qs in PHRASES.items() if c != cid for q in qs if len(q) >= 2]
@@ -92,3 +92,28 @@ def test_the_matcher_works_without_the_thesaurus_package(monkeypatch):
     assert m.match("帮我充燃气").intent == "gas_recharge"
     assert m.match("屋里气莫了").intent == "gas_recharge"      # the dialect lexicon still applies
     assert m.match("家里有耗子").intent is None
+
+
+def test_situations_belong_to_one_category_and_are_no_catalog_phrase():
+    """assets/situations.toml: a situation may contain another category's word (卫生服务站 holds 卫生), but two
+    categories never share one, and none repeats a catalog phrase."""
+    derived = derived_phrases(PHRASES, thesaurus=False, dialect=False)
+    own = {q for qs in PHRASES.values() for q in qs}
+    seen: dict[str, str] = {}
+    for cid, ps in derived.items():
+        for p in ps:
+            assert seen.setdefault(p, cid) == cid and p not in own, p
+    assert "卫生服务站" in derived["health_service"] and "卡里没钱" in derived["gas_recharge"]
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("卡里没钱了", "gas_recharge"), ("米缸见底了", "shopping"), ("我跟对门吵仗了", "neighbor_dispute"),
+    ("想学学怎么跟娃娃视频", "phone_class"), ("你给书记说一声", "message"),
+])
+def test_situations_tell_a_need_without_its_name(plain, full, text, intent):
+    assert plain.match(text).intent is None
+    assert full.match(text).intent == intent
+
+
+def test_situations_are_heard_only_as_written(full):
+    assert full.match("我没事，就是灯坏了").intent == "home_repair"    # 是灯 is not 石凳(子)
