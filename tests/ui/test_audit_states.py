@@ -28,7 +28,11 @@ class Auditor:
         self.ui.screenshot(self.artefacts / "screens" / "states" / f"{screen}-{state}.png")
         target = widget if widget is not None else self.ui.app.sm.current_screen
         assert widget is not None or self.ui.app.sm.current == screen, (screen, self.ui.app.sm.current)
-        self.problems += [f"[{screen}:{state}] {p}" for p in audit_screen(self.ui, target)]
+        problems = audit_screen(self.ui, target)
+        if problems:   # a widget just added to the window (the idle banner) may need more frames to lay out
+            self.ui.pump(0.5, min_frames=20)
+            problems = audit_screen(self.ui, target)
+        self.problems += [f"[{screen}:{state}] {p}" for p in problems]
         self.done.add((screen, state))
 
 
