@@ -164,7 +164,8 @@ def cmd_sync(args) -> int:
     from sync.client import from_config
 
     s = _services(args)
-    client = from_config(s.config, s.outbox, lambda: {"version": __version__})
+    client = from_config(s.config, s.outbox, lambda: {"version": __version__},
+                         on_public_url=lambda url: config.keep_public_url(s.config, url))
     if not args.once:   # a foreground sync loop (the kiosk app runs the same rounds in a background thread)
         import time
 
