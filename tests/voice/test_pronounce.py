@@ -27,7 +27,8 @@ VOICE = DEFAULTS["voice"]["tts_voice"]
 NOT_SPOKEN = {"admin.rejected_item", "admin.unreadable_item", "admin.last_error", "admin.last_sync",
               "admin.disk_free", "health.voice_off_detail", "slip.when", "slip.phone",   # slip: printed only
               "find.line", "find.chosen",   # shown; find.say_line is what is said
-              "admin.pair_prompt", "admin.public_loopback"}   # for the cadre, with a command and a setting name
+              "admin.pair_prompt", "admin.public_loopback",   # for the cadre, with a command and a setting name
+              "admin.server_row"}   # shown: a server found on the LAN and its address
 
 
 def _check(texts_by_source: dict[str, list[str]]) -> list[str]:
