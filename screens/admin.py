@@ -28,7 +28,8 @@ Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 VOLUME_STEP = 0.1
 RATE_STEP = 20
 SHOWN_REJECTED = 4
-SHOWN_SERVERS = 4     # rows of servers found, with 再找一次 and 返回: at most six choices
+SHOWN_SERVERS = 2     # rows of servers found, after the configured one: at most six choices, and room for them
+SHOWN_SERVERS_COMPACT = 1   # a 15.6" screen has room for two rows (a post has one server; a second is rare)
 REFRESH_S = 5
 
 
@@ -138,10 +139,10 @@ class AdminScreen(KioskScreen):
 
     def back_step(self) -> bool:
         """返回 inside the admin goes to its main panel first."""
-        if self.panel == "servers":
-            self.show("pair")
+        if self.panel == "pair":   # step 2 of pairing goes back to step 1, the server
+            self.show("servers")
             return True
-        if self.panel in ("sound", "voice", "register", "pair"):
+        if self.panel in ("sound", "voice", "register", "servers"):
             self.show("main")
             return True
         return False
@@ -268,42 +269,50 @@ class AdminScreen(KioskScreen):
 
     # -- the server on the LAN (mDNS) ---------------------------------------------
     def search_servers(self) -> None:
-        """Look for community servers (kiosk/discover.py); each one found becomes a big row, a tap picks it."""
-        from kiosk.discover import Search
+        """Pairing, step 1: the configured server first, then each one found on the LAN (kiosk/discover.py) as a
+        big row; a tap takes its address to step 2, the code."""
+        from kiosk.discover import Found, Search
 
         app = App.get_running_app()
         if self._search is not None:
             self._search.stop()
         self.ids.servers.clear_widgets()
+        configured = app.services.config["server"]["url"]
+        self._server_row(Found(app.t("admin.server_configured"), configured, (), ""))
         self.servers_text = app.t("admin.servers_searching")
         on_main = lambda fn: lambda arg: Clock.schedule_once(lambda _: fn(search, arg))  # noqa: E731
         search = Search(on_main(self._server_found), on_main(self._servers_done),
                         interfaces=app.services.config["server"]["discover_interfaces"])
         self._search = search.start()
 
-    def _server_found(self, search, server) -> None:
-        if search is not self._search or len(self.ids.servers.children) >= SHOWN_SERVERS:
-            return
+    def _server_row(self, server) -> None:
         from kivy.factory import Factory
 
         app = App.get_running_app()
         row = Factory.AdminButton(icon="🖥", text=app.t("admin.server_row", name=server.name[:16],
                                                         address=server.url.removeprefix("http://")),
                                   size_hint_y=None, height=app.rp(theme.BUTTON))
+        row.url = server.url
         row.bind(on_release=lambda *_: self.choose_server(server.url))
         self.ids.servers.add_widget(row)
-        self.servers_text = app.t("admin.servers_found", count=len(self.ids.servers.children))
+
+    def _server_found(self, search, server) -> None:
+        rows = self.ids.servers.children
+        app = App.get_running_app()
+        room = SHOWN_SERVERS_COMPACT if theme.is_compact(Window.height, app.scale) else SHOWN_SERVERS
+        if search is not self._search or len(rows) > room or server.url in {r.url for r in rows}:
+            return
+        self._server_row(server)
+        self.servers_text = app.t("admin.servers_found", count=len(rows) - 1)
 
     def _servers_done(self, search, found) -> None:
-        if search is self._search and not found:
+        if search is self._search and len(self.ids.servers.children) == 1:
             self.servers_text = App.get_running_app().t("admin.servers_none")
 
     def choose_server(self, url: str) -> None:
         """The tapped server is where the pairing code goes (written to the config when pairing succeeds)."""
-        app = App.get_running_app()
         self.show("pair")
         self.pair_url = url
-        self.message, self.message_kind = app.t("admin.server_chosen"), "ok"
 
     def exit(self) -> None:
         App.get_running_app().stop()
