@@ -24,13 +24,25 @@ class Found:
     version: str
 
 
+def _on_my_network(address: str) -> bool:
+    """A server with several networks (Wi-Fi and cable, a container bridge) announces every address: prefer one
+    on a network this kiosk is on."""
+    import ipaddress
+
+    import ifaddr
+
+    ip = ipaddress.IPv4Address(address)
+    return any(ip in ipaddress.IPv4Network(f"{a.ip}/{a.network_prefix}", strict=False)
+               for adapter in ifaddr.get_adapters() for a in adapter.ips if a.is_IPv4)
+
+
 def _found(info) -> Found | None:
     from zeroconf import IPVersion
 
     txt = {k.decode(errors="replace"): (v or b"").decode(errors="replace") for k, v in info.properties.items()}
     url = txt.get("url", "")
     if not url or protocol.public_url_problem(url):   # no (usable) url: the address it answered from
-        addresses = info.parsed_addresses(IPVersion.V4Only)
+        addresses = sorted(info.parsed_addresses(IPVersion.V4Only), key=lambda a: not _on_my_network(a))
         if not addresses or not info.port:
             return None
         url = f"http://{addresses[0]}:{info.port}"

@@ -81,3 +81,19 @@ def test_where_the_server_is_announced():
         plan("127.0.0.1", 8700, "all", "")
     with pytest.raises(AdvertiseError, match="not an IPv4 address"):
         plan("0.0.0.0", 8700, "wlan0", "")
+
+
+def test_of_a_servers_addresses_the_one_on_the_kiosks_network_is_used():
+    """A server on Wi-Fi and cable (or with a container bridge) announces every address; the kiosk takes one it
+    can reach. Here: 10.9.9.9 is on no network of this machine, 127.0.0.1 is."""
+    from zeroconf import ServiceInfo
+
+    from kiosk.discover import _found
+    from sync import protocol
+
+    info = ServiceInfo(protocol.SERVICE_TYPE, f"x.{protocol.SERVICE_TYPE}", port=8700, server="x.local.",
+                       parsed_addresses=["10.9.9.9", "127.0.0.1"], properties={"name": "王家庄", "posts": "WJZ1,WJZ2"})
+    assert _found(info).url == "http://127.0.0.1:8700" and _found(info).posts == ("WJZ1", "WJZ2")
+    bad_url = ServiceInfo(protocol.SERVICE_TYPE, f"y.{protocol.SERVICE_TYPE}", port=8700, server="y.local.",
+                          parsed_addresses=["127.0.0.1"], properties={"url": "javascript:alert(1)"})
+    assert _found(bad_url).url == "http://127.0.0.1:8700"   # an unusable url property: the address it answered from
