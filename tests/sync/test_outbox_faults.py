@@ -251,20 +251,6 @@ def test_a_fresh_outbox_is_at_the_latest_version_and_a_newer_file_is_left_alone(
 
 # -- 5. a full disk --------------------------------------------------------------------------------------
 
-@pytest.fixture
-def small_disk(tmp_path):
-    """A real 2 MB tmpfs (needs root; the kiosk's own disk fills the same way)."""
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(disk)], capture_output=True, text=True)
-    if r.returncode:
-        pytest.skip(f"cannot mount a tmpfs here: {r.stderr.strip()}")
-    try:
-        yield disk
-    finally:
-        subprocess.run(["umount", "-l", str(disk)], check=False)
-
-
 def fill(disk: Path) -> Path:
     """Take every free byte of the file system."""
     filler = disk / "filler"
@@ -281,7 +267,8 @@ def fill(disk: Path) -> Path:
     return filler
 
 
-def test_acknowledgements_and_purges_land_on_a_full_disk(small_disk):
+def test_acknowledgements_and_purges_land_on_a_full_disk(tmpfs):
+    small_disk = tmpfs("2m")
     ob = Outbox(small_disk / "outbox.sqlite3", "WJZ1", reserve_bytes=256 * 1024)
     made = [ob.add_request(fields(i, text="米" * 300)) for i in range(30)]
     ob.checkpoint()
