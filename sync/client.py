@@ -297,6 +297,8 @@ class SyncClient(ApiClient):
                 if out["sent"] or out["duplicates"]:
                     self.outbox.checkpoint()   # no old copies of purged personal data left in the WAL
                 out["set_aside_reported"] = self.report_set_aside()
+                if self.outbox.forget_set_aside():
+                    self.outbox.checkpoint()
                 out["updates"] = self.pull_updates()
                 out["phrases"] = self.pull_phrases()
                 self.heartbeat()

@@ -22,6 +22,7 @@ import sqlite3
 import threading
 import time
 import uuid as uuidlib
+from datetime import datetime
 from pathlib import Path
 
 from sync import protocol, salvage
@@ -48,7 +49,15 @@ def _now_iso() -> str:
 
 
 UNREADABLE = "unreadable"
+SET_ASIDE_KEEP_S = 30 * 86400   # a technician may still read a damaged row by hand; then its personal data goes
 WHY = {"encoding": "文字编码无效", "cut": "内容不完整", "shape": "内容格式不对", "lost": "文件损坏，内容已丢失"}
+
+
+def _epoch(iso: str | None, default: float) -> float:
+    try:
+        return datetime.fromisoformat(iso).timestamp()
+    except (TypeError, ValueError):   # a damaged stamp: counted from now, so kept another full period
+        return default
 
 
 def _unreadable_reason(why: str) -> str:
@@ -342,6 +351,20 @@ class Outbox:
         self._write(lambda db: db.executemany("UPDATE items SET reported=1 WHERE uuid=? AND sync=?",
                                               [(u, UNREADABLE) for u in uuids]))
 
+    def forget_set_aside(self, *, now: float | None = None) -> int:
+        """Set-aside rows the server was told about longer than SET_ASIDE_KEEP_S ago lose their damaged
+        payload (name, door, phone): the cadre has the code, the category and the reason. -> rows forgotten."""
+        now = time.time() if now is None else now
+
+        def apply(db):
+            rows = db.execute("SELECT rowid, set_aside_at FROM items WHERE sync=? AND reported=1 "
+                              "AND payload IS NOT NULL", (UNREADABLE,)).fetchall()
+            old = [(r["rowid"],) for r in rows if now - _epoch(r["set_aside_at"], now) > SET_ASIDE_KEEP_S]
+            db.executemany("UPDATE items SET payload=NULL WHERE rowid=?", old)
+            return len(old)
+
+        return self._write(apply)
+
     def next_due_in(self, now: float | None = None) -> float | None:
         now = time.time() if now is None else now
         with self._lock:
@@ -388,8 +411,10 @@ class Outbox:
         if acked:
             try:   # best effort: a missing line only makes a lost outbox list a delivered code as lost
                 self.journal.acknowledged(acked, now)
-            except OSError as exc:
-                log.warning("receipt journal: acknowledgements not written (%s)", exc)
+                if self.journal.too_long():   # under the write lock: no other process is issuing a code meanwhile
+                    self._write(lambda db: self.journal.compact(now), critical=False)
+            except (OSError, OutboxError) as exc:   # a full disk: the long journal stays, whole, until next time
+                log.warning("receipt journal: acknowledgements or compaction not written (%s)", exc)
         return out
 
     def requeue_rejected(self) -> int:
