@@ -162,9 +162,11 @@ def cmd_find(args) -> int:
 def cmd_sync(args) -> int:
     from kiosk import __version__
     from sync.client import from_config
+    from sync.learned import FILE_NAME, LearnedPhrases
 
-    s = _services(args)
-    client = from_config(s.config, s.outbox, lambda: {"version": __version__})
+    s = _services(args)   # the post's learned phrases are fetched here too, as the app's own sync does
+    client = from_config(s.config, s.outbox, lambda: {"version": __version__},
+                         LearnedPhrases(s.config.data_dir / FILE_NAME))
     if not args.once:   # a foreground sync loop (the kiosk app runs the same rounds in a background thread)
         import time
 
