@@ -1,4 +1,4 @@
-"""Every word the screens show or speak comes from the one catalogue (assets/texts.toml via screens.texts.t):
+"""Every word the screens show or speak comes from the one catalogue (assets/texts.toml via assets.texts.t):
 a Chinese literal in screens/*.py or *.kv outside it fails here. Comments and docstrings may quote Chinese."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import ast
 import re
 from pathlib import Path
 
-from screens import texts
+from assets import texts
 
 SCREENS = Path(__file__).resolve().parent.parent / "screens"
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")

@@ -1,6 +1,6 @@
 """Every sentence the kiosk shows or speaks is read as Mandarin by the real espeak-ng (no letters, digits,
 English): the text catalogue, the request catalog and the lessons, as written and as filled in at run time,
-each passed through screens.texts.speakable() as KioskApp.say() does."""
+each passed through assets.texts.speakable() as KioskApp.say() does."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from assets import texts
+from assets.texts import speakable, spoken_digits, spoken_phone, t
 from kiosk import config
-from screens import texts
-from screens.texts import speakable, spoken_digits, spoken_phone, t
 from sync.catalog import default_catalog
 from sync.lessons import load_lessons
 from sync.protocol import STATE_LABELS
