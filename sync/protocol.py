@@ -16,6 +16,8 @@ import re
 import uuid as uuidlib
 from datetime import UTC, datetime
 
+from assets.texts import t
+
 PROTOCOL_VERSION = 1
 API_PREFIX = "/api/v1"
 SUBMIT_PATH = API_PREFIX + "/kiosk/submit"
@@ -62,22 +64,15 @@ _TS_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}
 # never typed at a kiosk: refused in every string the protocol carries.
 _BAD_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 
-# Request states, in the order of a request's life: value -> (cadre's word, resident's word).
-# server.core.models.State is built from this; "queued" exists only on the kiosk (not yet sent).
+# Request states, in the order of a request's life: value -> (cadre's word, resident's word), both from the text
+# catalogue ([state_cadre], [state]). server.core.models.State is built from this; "queued" exists only on the
+# kiosk (not yet sent).
 QUEUED = "queued"
-STATES = {
-    "received": ("已收到", "社区已收到"),
-    "accepted": ("已受理", "已受理"),
-    "assigned": ("已派给志愿者", "已派给志愿者"),
-    "in_progress": ("正在办理", "正在办理"),
-    "resolved": ("已办结", "已办结"),
-    "followed_up": ("已回访", "已回访"),
-    "rejected": ("未能受理", "未能受理"),
-    "merged": ("已并入议事", "已并入议事"),
-}
+STATES = {s: (t(f"state_cadre.{s}"), t(f"state.{s}"))
+          for s in ("received", "accepted", "assigned", "in_progress", "resolved", "followed_up", "rejected", "merged")}
 OPEN_STATES = ("received", "accepted", "assigned", "in_progress")
 CLOSED_STATES = ("resolved", "followed_up", "rejected", "merged")
-STATE_LABELS = {QUEUED: "已登记，等待发送到社区", **{s: words[1] for s, words in STATES.items()}}
+STATE_LABELS = {QUEUED: t("state.queued"), **{s: words[1] for s, words in STATES.items()}}
 
 # lesson_progress: attendance and progress of a lesson, flat as the outbox sends it.
 OUTCOMES = ("finished", "again", "practice_ok", "attended")
