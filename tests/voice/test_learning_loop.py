@@ -10,9 +10,9 @@ from types import SimpleNamespace
 
 import requests
 
+from assets.texts import section
 from kiosk import config as kconfig
 from kiosk.wiring import _wire_learning
-from screens.texts import section
 from sync import protocol
 from sync.catalog import default_catalog
 from sync.client import SyncClient
