@@ -18,9 +18,10 @@ from kivy.core.window import Window
 from kivy.properties import BooleanProperty, DictProperty, NumericProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
+from assets import texts
 from kiosk import kivyenv
 from kiosk.wiring import Services
-from screens import SCREENS, texts, theme
+from screens import SCREENS, theme
 
 log = logging.getLogger(__name__)
 kivyenv.fresh_text_textures()
@@ -120,10 +121,10 @@ class KioskApp(App):
         self.check_idle()
 
     # -- texts and speech --------------------------------------------------
-    t = staticmethod(texts.t)   # the one catalogue lookup (screens.texts.t), also as app.t
+    t = staticmethod(texts.t)   # the one catalogue lookup (assets.texts.t), also as app.t
 
     def say(self, text: str) -> None:
-        """Speak `text` as the catalogue says it is pronounced (screens.texts.speakable)."""
+        """Speak `text` as the catalogue says it is pronounced (assets.texts.speakable)."""
         if text:
             self.services.speaker.say(texts.speakable(text))
 

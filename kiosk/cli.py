@@ -9,6 +9,7 @@ import argparse
 import importlib
 import sys
 
+from assets.texts import t
 from kiosk import __version__
 from kiosk.config import ConfigError
 from kiosk.fonts import FontError
@@ -29,7 +30,7 @@ class CommandError(Exception):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kiosk", description="幸福微+ 党员阵地自助终端")
+    parser = argparse.ArgumentParser(prog="kiosk", description=t("cli.description"))
     parser.add_argument("--version", action="version", version=f"kiosk {__version__}")
     parser.add_argument("--config", metavar="FILE",
                         help="configuration file (default: $KIOSK_CONFIG, else ~/.config/xingfu-kiosk/kiosk.toml)")

@@ -7,6 +7,7 @@ import os
 import sys
 from types import SimpleNamespace
 
+from assets.texts import t
 from kiosk import config
 
 
@@ -28,7 +29,7 @@ def _one_line_errors(fn):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return 0
         except (OutboxError, sqlite3.Error, OSError) as exc:
-            raise _fail(f"终端存储出错（outbox）：{exc}") from None
+            raise _fail(t("cmd_sync.storage_failed", reason=exc)) from None
     return run
 
 
@@ -132,7 +133,7 @@ def cmd_submit(args) -> int:
         raise _fail(str(exc)) from None
     if s.printer is None:
         out.pop("printed")   # no printer configured: nothing to say about a slip
-    print(json.dumps(out, ensure_ascii=False) if args.json else f"已登记，回执号 {out['receipt']}")
+    print(json.dumps(out, ensure_ascii=False) if args.json else t("cmd_sync.queued", receipt=out["receipt"]))
     return 0
 
 
@@ -142,29 +143,31 @@ def cmd_find(args) -> int:
     from kiosk.find import find_requests
 
     if not re.fullmatch(r"[0-9]{4}", args.phone_tail):
-        raise _fail("--phone-tail: 需要电话号码的后四位数字")
+        raise _fail(t("cmd_sync.need_phone_tail"))
     if not args.room.strip():
-        raise _fail("--room: 需要门牌号")
+        raise _fail(t("cmd_sync.need_room"))
     out = find_requests(_services(args), args.phone_tail, args.building, args.unit, args.room)
     rows = [{k: m[k] for k in ("receipt", "category", "state")} for m in out["matches"]]
     if out["source"] == "local":
-        print("连不上社区服务器，只查了本机登记的求助。", file=sys.stderr)
+        print(t("cmd_sync.local_only"), file=sys.stderr)
     if args.json:
         print(json.dumps(rows, ensure_ascii=False))
     else:
         for m in out["matches"]:
             print(f"{m['receipt']}  {m['category']}  {m['state_label']}")
         if not rows:
-            print("没有找到")
+            print(t("cmd_sync.none_found"))
     return 0
 
 
 def cmd_sync(args) -> int:
     from kiosk import __version__
     from sync.client import from_config
+    from sync.learned import FILE_NAME, LearnedPhrases
 
-    s = _services(args)
+    s = _services(args)   # the post's learned phrases are fetched here too, as the app's own sync does
     client = from_config(s.config, s.outbox, lambda: {"version": __version__},
+                         LearnedPhrases(s.config.data_dir / FILE_NAME),
                          on_public_url=lambda url: config.keep_public_url(s.config, url))
     if not args.once:   # a foreground sync loop (the kiosk app runs the same rounds in a background thread)
         import time
@@ -178,8 +181,7 @@ def cmd_sync(args) -> int:
     if args.json:
         print(json.dumps(out, ensure_ascii=False))
     else:
-        print(f"发送 {out['sent']}，重复 {out['duplicates']}，拒收 {out['rejected']}，待发 {out['pending']}，"
-              f"状态更新 {out['updates']}" + (f"；错误：{out['error']}" if out["error"] else ""))
+        print(t("cmd_sync.round", **out) + (t("cmd_sync.error", error=out["error"]) if out["error"] else ""))
     if out["error"]:
         print(f"kiosk: error: {out['error']}", file=sys.stderr)
         return 1
@@ -197,18 +199,18 @@ def cmd_queue(args) -> int:
     if args.json:
         print(json.dumps({**counts, "items": items}, ensure_ascii=False))
     else:
-        print(f"待发 {counts['pending']}，已发 {counts['sent']}，拒收 {counts['rejected']}，无法读取 {counts['unreadable']}"
-              + (f"；最近错误：{counts['last_error']}" if counts["last_error"] else ""))
-        for r in counts["rejected_items"]:
-            print(f"拒收 {r['receipt'] or r['uuid']}\t{r['category'] or r['kind']}\t{r['reason']}")
-        for r in counts["set_aside_items"]:
-            print(f"无法读取 {r['receipt'] or r['uuid']}\t{r['category'] or r['kind']}\t{r['reason']}")
+        print(t("cmd_sync.queue", **counts)
+              + (t("cmd_sync.last_error", error=counts["last_error"]) if counts["last_error"] else ""))
+        for key, rows in (("cmd_sync.rejected_row", counts["rejected_items"]),
+                          ("cmd_sync.unreadable_row", counts["set_aside_items"])):
+            for r in rows:
+                print(t(key, id=r["receipt"] or r["uuid"], what=r["category"] or r["kind"], reason=r["reason"]))
         for i in items:
             print(f"{i['receipt'] or '-'}\t{i['kind']}\t{i['category'] or ''}\t{i['sync']}\t{i['state']}")
     if args.clear_damage:
         s.outbox.clear_damage()
     elif counts["damage"]:
-        raise _fail(f"{counts['damage']}（看过后用 kiosk queue --clear-damage 清除此提示）")
+        raise _fail(t("cmd_sync.damage", damage=counts["damage"]))
     return 0
 
 
@@ -223,7 +225,7 @@ def cmd_status(args) -> int:
 
         st = lookup_receipt(s, code)
     if st is None:
-        raise _fail(f"没有找到回执号 {code}")
+        raise _fail(t("cmd_sync.no_receipt", code=code))
     if args.json:
         print(json.dumps(st, ensure_ascii=False))
     else:

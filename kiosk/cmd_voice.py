@@ -6,6 +6,7 @@ import json
 import sys
 from pathlib import Path
 
+from assets.texts import t
 from kiosk import config
 
 
@@ -59,7 +60,7 @@ def listen(args) -> int:
     try:
         mic = FileMicrophone(args.wav)
     except (OSError, ValueError) as exc:
-        raise _fail(f"{args.wav}: 找不到或打不开（{exc.strerror}）" if isinstance(exc, OSError) else str(exc)) from None
+        raise _fail(t("cmd_voice.no_wav", path=args.wav, reason=exc.strerror) if isinstance(exc, OSError) else str(exc)) from None
     rec = VoskRecognizer(Path(args.model) if args.model else cfg.model_dir)
     if not rec.wait():
         raise _fail(rec.health)
@@ -72,7 +73,7 @@ def listen(args) -> int:
             [p for c in default_catalog().categories for p in c.phrases] if args.catalog_grammar else [])
         g = rec.grammar(phrases)
         if not g.sentences:
-            raise _fail(f"模型不认识这 {len(phrases)} 个短语里的任何一个词（模型的语言不对？）")
+            raise _fail(t("cmd_voice.no_known_word", count=len(phrases)))
         grammar, out["dropped_words"], out["model_has_unk"] = g, g.dropped, g.has_unk
     v = cfg["voice"]
     heard = listen_once(mic, rec, grammar=grammar, max_s=v["max_utterance_s"], end_silence_s=v["end_silence_s"])
@@ -105,7 +106,7 @@ def say(args) -> int:
             return 0
         speaker.say(args.text)
         if not speaker.wait_idle(60):
-            raise _fail("语音播报超时")
+            raise _fail(t("cmd_voice.say_timeout"))
         if speaker.health != "ok":
             raise _fail(speaker.health)
         return 0
@@ -117,8 +118,8 @@ def _progress(done: int, total: int) -> None:
     if sys.stderr.isatty():   # a bar for people; logs and scripts get only the JSON result or one error line
         width = 30
         filled = int(width * done / total) if total else width
-        sys.stderr.write(f"\r下载 [{'#' * filled}{'.' * (width - filled)}] {done / 1e6:5.1f}/{total / 1e6:.1f} MB "
-                         f"{100 * done // max(total, 1):3d}%")
+        sys.stderr.write("\r" + t("cmd_voice.progress", bar="#" * filled + "." * (width - filled), done=done / 1e6,
+                                   total=total / 1e6, percent=100 * done // max(total, 1)))
         if done >= total:
             sys.stderr.write("\n")
         sys.stderr.flush()
@@ -133,7 +134,7 @@ def model_install(args) -> int:
         kw["url"] = args.url
     if args.sha256 or args.size:
         if not (args.sha256 and args.size):
-            raise _fail("--sha256 和 --size 要一起给")
+            raise _fail(t("cmd_voice.sha256_and_size"))
         kw.update(sha256=args.sha256.lower(), size=args.size)
     try:
         result = mi.install(cfg.model_dir, from_file=Path(args.from_file) if args.from_file else None,

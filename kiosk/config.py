@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from assets.texts import t
 from sync import codes
 
 
@@ -121,14 +122,14 @@ SCHEMA: dict[str, dict[str, tuple[Any, Any, str]]] = {
         "public_url": ("", lambda v: _url(v) if v else "", "address phones reach the server at, for QR codes; empty = url"),
         "timeout_s": (10.0, _num(1, 120), "seconds before one HTTP call gives up"),
         "sync_interval_s": (15.0, _num(1, 3600), "seconds between sync rounds when all is well"),
-        "discover_interfaces": ([], _ipv4_list, "this kiosk's addresses on which 查找服务器 looks for "
+        "discover_interfaces": ([], _ipv4_list, "this kiosk's addresses on which the admin screen looks for "
                                 "the server (mDNS), e.g. [\"192.168.1.31\"]; empty = every network"),
     },
     "post": {
         "code": ("WJZ1", _post_code, "post code; receipt codes start with it"),
-        "name": ("王家庄社区幸福微+党员阵地", _str, "shown in large type on the home screen"),
-        "buildings": (["1号楼", "2号楼", "3号楼", "4号楼", "5号楼", "6号楼"], _str_list, "building picker"),
-        "units": (["1单元", "2单元", "3单元"], _str_list, "unit picker"),
+        "name": (t("config.post_name"), _str, "shown in large type on the home screen"),
+        "buildings": (t("config.buildings").split("、"), _str_list, "building picker"),
+        "units": (t("config.units").split("、"), _str_list, "unit picker"),
         "floors": (7, _num(1, 40, int), "highest floor, for the room picker"),
         "rooms_per_floor": (2, _num(1, 12, int), "rooms per floor, for the room picker"),
         "phone": ("", lambda v: _str(v).strip(), "the post's phone number, printed on the slip; empty = not printed"),
@@ -236,7 +237,7 @@ def render_defaults() -> str:
     """The documented default file, for `kiosk config --defaults` and the README."""
     import tomli_w
 
-    lines = ["# 幸福微+ kiosk configuration (all keys optional; these are the defaults)"]
+    lines = [t("config.file_header")]
     for section, keys in SCHEMA.items():
         lines.append(f"\n[{section}]")
         for key, (default, _, doc) in keys.items():

@@ -19,16 +19,22 @@ def door_number(value: str) -> str:
     return "".join(re.findall(r"[0-9]+", value or ""))
 
 
-def find_requests(services, phone_tail: str, building: str = "", unit: str = "", room: str = "") -> dict:
-    """-> {"matches": [{"receipt", "category", "state", "state_label"}], "source": "server" | "local"}."""
+def _client(services):
+    """The API client for a resident waiting at the screen (at most 5 s); TransportError when there is no token."""
     from sync.client import ApiClient, TransportError
 
     cfg = services.config["server"]
+    if not cfg["token"]:
+        raise TransportError("no token")
+    return ApiClient(cfg["url"], cfg["token"], timeout=min(cfg["timeout_s"], 5.0))
+
+
+def find_requests(services, phone_tail: str, building: str = "", unit: str = "", room: str = "") -> dict:
+    """-> {"matches": [{"receipt", "category", "state", "state_label"}], "source": "server" | "local"}."""
+    from sync.client import TransportError
+
     try:
-        if not cfg["token"]:
-            raise TransportError("no token")
-        client = ApiClient(cfg["url"], cfg["token"], timeout=min(cfg["timeout_s"], 5.0))
-        return {"matches": client.find_requests(phone_tail, building, unit, room), "source": "server"}
+        return {"matches": _client(services).find_requests(phone_tail, building, unit, room), "source": "server"}
     except TransportError as exc:
         return {"matches": local_matches(services.outbox, phone_tail, building, unit, room), "source": "local",
                 "why": str(exc)}
@@ -37,14 +43,10 @@ def find_requests(services, phone_tail: str, building: str = "", unit: str = "",
 def lookup_receipt(services, receipt: str) -> dict | None:
     """A code this kiosk does not hold (given at another kiosk of the post, or by a cadre who took the request by
     phone): the server's answer, or None when it has no such request or cannot be reached."""
-    from sync.client import ApiClient, TransportError
+    from sync.client import TransportError
 
-    cfg = services.config["server"]
-    if not cfg["token"]:
-        return None
     try:
-        client = ApiClient(cfg["url"], cfg["token"], timeout=min(cfg["timeout_s"], 5.0))
-        return client.lookup_receipt(receipt)
+        return _client(services).lookup_receipt(receipt)
     except TransportError:
         return None
 

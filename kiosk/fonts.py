@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from assets.texts import t
+
 CJK_CANDIDATES = (
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",   # Debian fonts-wqy-microhei (face 0: SC)
     "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",     # Debian fonts-wqy-zenhei (face 0: SC)
@@ -36,13 +38,13 @@ def resolve_font(configured: str | None = None, candidates: tuple[str, ...] = CJ
     found = _first(candidates, configured)
     if found is None:
         if configured:
-            raise FontError(f"字体文件不存在: {configured}（kiosk.font）")
-        raise FontError(f"未找到简体中文字体，请安装: sudo apt-get install {CJK_PACKAGE}")
+            raise FontError(t("fonts.missing", path=configured))
+        raise FontError(t("fonts.no_cjk", package=CJK_PACKAGE))
     return found
 
 
 def resolve_symbol_font(candidates: tuple[str, ...] = SYMBOL_CANDIDATES) -> Path:
     found = _first(candidates, None)
     if found is None:
-        raise FontError(f"未找到图标字体，请安装: sudo apt-get install {SYMBOL_PACKAGE}")
+        raise FontError(t("fonts.no_symbols", package=SYMBOL_PACKAGE))
     return found

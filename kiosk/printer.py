@@ -14,7 +14,7 @@ import logging
 import threading
 from dataclasses import dataclass
 
-from screens.texts import t
+from assets.texts import t
 
 log = logging.getLogger(__name__)
 

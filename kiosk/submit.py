@@ -5,23 +5,23 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from assets.texts import t
 from sync import protocol
 from sync.outbox import OutboxError, OutboxFull
 
 # What a resident (or the cadre next to them) hears when a field cannot be taken.
-_FIELD_WORDS = {"name": "称呼", "building": "楼号", "unit": "单元", "room": "门牌号", "phone": "电话",
-                "text": "留言内容", "channel": "提交方式"}
+_FIELD_WORDS = {f: t(f"submit.field_{f}") for f in ("name", "building", "unit", "room", "phone", "text", "channel")}
 
 
 def _words(field: str, what: str) -> str:
     word = _FIELD_WORDS.get(field, field)
     if what == protocol.BAD_CHARS:
-        return f"{word}里有无法保存的字符，请重新输入"
+        return t("submit.bad_chars", field=word)
     if field in protocol.REQUEST_FIELDS and what == protocol.TOO_LONG.format(protocol.REQUEST_FIELDS[field]):
-        return f"{word}太长了，最多 {protocol.REQUEST_FIELDS[field]} 个字"
+        return t("submit.too_long", field=word, count=protocol.REQUEST_FIELDS[field])
     if field == "created_at":
-        return "终端的时钟不对，暂时不能登记，请找驻守干部校准时间"
-    return f"{word}填写有误，请检查后重新输入"
+        return t("submit.clock_wrong")
+    return t("submit.invalid", field=word)
 
 
 class SubmitError(ValueError):
@@ -36,7 +36,7 @@ def submit_request(services, *, category: str, name: str = "", building: str = "
     None); a printing failure never loses the request, it only shows on the admin screen and the heartbeat.
     """
     if category not in services.catalog:
-        raise SubmitError(f"没有这一类服务：{category}")
+        raise SubmitError(t("submit.unknown_category", category=category))
     tz = ZoneInfo(services.config["kiosk"]["timezone"])
     fields = {"category": category, "channel": channel, "created_at": datetime.now(tz).isoformat(timespec="seconds"),
               "name": name.strip(), "building": building.strip(), "unit": unit.strip(), "room": room.strip(),
@@ -44,15 +44,15 @@ def submit_request(services, *, category: str, name: str = "", building: str = "
     errors = protocol.validate_request({**fields, "uuid": "00000000-0000-4000-8000-000000000000",
                                         "receipt": protocol.receipt(services.config["post"]["code"], 0)})
     if "contact" in errors:
-        raise SubmitError("请留下称呼、楼号门牌或电话，社区才能找到您")
+        raise SubmitError(t("submit.no_contact"))
     if errors:   # the same validator as the server's: never queue what the server would refuse
         raise SubmitError(_words(*next(iter(errors.items()))))
     try:
         uid, receipt = services.outbox.add_request(fields)
     except OutboxFull:
-        raise SubmitError("终端存储空间已满，暂时不能登记，请找驻守干部帮忙") from None
+        raise SubmitError(t("submit.disk_full")) from None
     except OutboxError:
-        raise SubmitError("终端存储出了问题，暂时不能登记，请找驻守干部帮忙") from None
+        raise SubmitError(t("submit.storage_failed")) from None
     worker = getattr(services, "sync", None)
     if worker is not None:
         worker.kick()
@@ -73,7 +73,7 @@ def _print(services, uid: str, receipt: str, category: str, wait: bool) -> bool 
     cfg = services.config
     now = datetime.now(ZoneInfo(cfg["kiosk"]["timezone"]))
     slip = Slip(receipt=receipt, category=services.catalog.get(category).label,
-                when=f"{now.year}年{now.month}月{now.day}日 {now:%H:%M}", post_name=cfg["post"]["name"],
+                when=t("slip.date", year=now.year, month=now.month, day=now.day, time=f"{now:%H:%M}"), post_name=cfg["post"]["name"],
                 post_phone=cfg["post"]["phone"], status_url=status_url(cfg, receipt, uid))
     if not wait:
         printer.print_in_background(slip)

@@ -18,6 +18,7 @@ import sys
 import time
 from pathlib import Path
 
+from assets.texts import t
 from kiosk import config
 from sync.bundle import BundleError, extract_verified, read_manifest
 
@@ -40,10 +41,10 @@ def run(args) -> int:
     try:
         if args.rollback:
             release = rollback(cfg.data_dir)
-            print(f"已退回到上一版更新（{release.name}）。请重启终端使其生效。")
+            print(t("update.rolled_back", release=release.name))
         else:
             release = apply(cfg.data_dir, Path(args.source), Path(args.key) if args.key else None)
-            print(f"更新已完成（{release.name}）。请重启终端使其生效；如有问题可运行 kiosk update --rollback 退回。")
+            print(t("update.done", release=release.name))
     except BundleError as exc:
         raise CommandError(str(exc)) from None
     return 0
@@ -111,7 +112,7 @@ def _install_wheels(release: Path) -> None:
     r = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "--force-reinstall",
                         "--disable-pip-version-check", "-q", *map(str, wheels)], capture_output=True, text=True)
     if r.returncode != 0:
-        raise BundleError(f"新版程序安装失败，未切换到新版本：{(r.stderr or r.stdout).strip()[-300:]}")
+        raise BundleError(t("update.install_failed", output=(r.stderr or r.stdout).strip()[-300:]))
 
 
 def apply(data_dir: Path, source: Path, public_key: Path | None = None) -> Path:
@@ -149,7 +150,7 @@ def rollback(data_dir: Path) -> Path:
     root = _root(data_dir)
     previous, current = _target(root / "previous"), _target(root / "current")
     if previous is None or not previous.is_dir():
-        raise BundleError("没有可以退回的上一版更新")
+        raise BundleError(t("update.nothing_to_roll_back"))
     _install_wheels(previous)
     _point(root / "current", previous)
     if current is not None:

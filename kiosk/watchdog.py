@@ -12,6 +12,8 @@ import logging
 import os
 import socket
 
+from assets.texts import t
+
 log = logging.getLogger(__name__)
 
 
@@ -52,7 +54,7 @@ def start(clock=None):
         return None
     if clock is None:
         from kivy.clock import Clock as clock
-    notify("READY=1\nSTATUS=幸福微+ 终端运行中")
+    notify("READY=1\nSTATUS=" + t("watchdog.running"))
     every = interval_s()
     if every is None:
         return None

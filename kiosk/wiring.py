@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from assets.texts import t
 from kiosk.config import Config
 from kiosk.fonts import resolve_font, resolve_symbol_font
-from screens.texts import t
 from sync.catalog import Catalog, default_catalog
 
 if TYPE_CHECKING:   # the parts themselves are imported when built: numpy, requests... stay off a CLI's path

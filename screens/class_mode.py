@@ -18,9 +18,9 @@ from kivy.lang import Builder
 from kivy.properties import NumericProperty, StringProperty
 from kivy.uix.label import Label
 
+from assets.texts import speakable, t
 from screens import theme
 from screens.paging import pages
-from screens.texts import speakable, t
 from screens.widgets import BigButton, Keypad, KioskScreen
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))

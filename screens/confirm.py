@@ -8,7 +8,7 @@ from kivy.app import App
 from kivy.lang import Builder
 from kivy.properties import StringProperty
 
-from screens.texts import spoken_digits, spoken_numbers, spoken_phone, t
+from assets.texts import spoken_digits, spoken_numbers, spoken_phone, t
 from screens.widgets import KioskScreen
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))

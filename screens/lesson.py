@@ -16,10 +16,10 @@ from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 
+from assets.texts import speakable, t
 from screens import theme
 from screens.phonesketch import PhoneSketch
 from screens.qrwidget import QRCodeWidget
-from screens.texts import speakable, t
 from screens.widgets import KioskScreen
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))

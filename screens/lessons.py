@@ -9,9 +9,9 @@ from kivy.clock import Clock
 from kivy.lang import Builder
 from kivy.properties import NumericProperty
 
+from assets.texts import speakable, t
 from screens import theme
 from screens.paging import pages
-from screens.texts import speakable, t
 from screens.widgets import KioskScreen, Tile
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))

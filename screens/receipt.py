@@ -10,7 +10,7 @@ from kivy.lang import Builder
 from kivy.properties import StringProperty
 
 import screens.qrwidget  # noqa: F401  (QRCodeWidget for the .kv)
-from screens.texts import spoken_digits
+from assets.texts import spoken_digits
 from screens.widgets import KioskScreen
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))

@@ -19,9 +19,9 @@ from kivy.clock import Clock
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ListProperty, StringProperty
 
+from assets.texts import spoken_digits, t
 from screens import theme
 from screens.paging import grid_cols, pages
-from screens.texts import spoken_digits, t
 from screens.widgets import KioskScreen, Tile
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))

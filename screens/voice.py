@@ -21,7 +21,7 @@ from kivy.clock import Clock
 from kivy.lang import Builder
 from kivy.properties import ListProperty, NumericProperty, StringProperty
 
-from screens.texts import section
+from assets.texts import section
 from screens.widgets import KioskScreen
 
 HOLD_S = 0.6   # a press shorter than this is a tap: keep listening until the resident pauses

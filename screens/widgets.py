@@ -13,7 +13,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.screenmanager import Screen
 
-from screens.texts import DIGIT_WORDS, t
+from assets.texts import DIGIT_WORDS, t
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 

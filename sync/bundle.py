@@ -22,6 +22,8 @@ import zlib
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
+from assets.texts import t
+
 FORMAT = 1
 MANIFEST, SIGNATURE = "manifest.json", "manifest.sig"
 FOLDERS = ("lessons", "catalog", "model", "wheel")
@@ -57,9 +59,9 @@ def _load_private(path: Path):
     try:
         key = serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
     except (OSError, ValueError, TypeError) as exc:
-        raise BundleError(f"签名私钥 {path} 无法读取：{exc}") from None
+        raise BundleError(t("bundle.private_key_unreadable", path=path, reason=exc)) from None
     if not isinstance(key, Ed25519PrivateKey):
-        raise BundleError(f"签名私钥 {path} 不是 ed25519 密钥")
+        raise BundleError(t("bundle.private_key_not_ed25519", path=path))
     return key
 
 
@@ -70,11 +72,11 @@ def _load_public(path: Path):
     try:
         key = serialization.load_pem_public_key(Path(path).read_bytes())
     except FileNotFoundError:
-        raise BundleError(f"找不到验证公钥 {path}，请按安装说明放好公钥后再更新") from None
+        raise BundleError(t("bundle.public_key_missing", path=path)) from None
     except (OSError, ValueError) as exc:
-        raise BundleError(f"验证公钥 {path} 无法读取：{exc}") from None
+        raise BundleError(t("bundle.public_key_unreadable", path=path, reason=exc)) from None
     if not isinstance(key, Ed25519PublicKey):
-        raise BundleError(f"验证公钥 {path} 不是 ed25519 公钥")
+        raise BundleError(t("bundle.public_key_not_ed25519", path=path))
     return key
 
 
@@ -103,14 +105,14 @@ def make(out: Path, key_path: Path, *, lessons: list[Path] = (), catalog: list[P
     if model is not None:
         model = Path(model)
         if not model.is_dir():
-            raise BundleError(f"语音模型 {model} 不是文件夹")
+            raise BundleError(t("bundle.model_not_folder", path=model))
         for p in sorted(model.rglob("*")):
             if p.is_file():
                 files[f"model/{model.name}/{p.relative_to(model).as_posix()}"] = p
     if wheel is not None:
         files[f"wheel/{Path(wheel).name}"] = Path(wheel)
     if not files:
-        raise BundleError("更新包是空的：至少要有课程、目录、语音模型或安装包之一")
+        raise BundleError(t("bundle.empty"))
     manifest = {"format": FORMAT, "label": label, "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "members": {name: {"sha256": _sha256(p), "size": p.stat().st_size} for name, p in files.items()}}
     raw = json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=1).encode()
@@ -139,27 +141,27 @@ def read_manifest(path: Path, public_key: Path) -> dict:
         with zipfile.ZipFile(path) as z:
             raw, sig = z.read(MANIFEST), z.read(SIGNATURE)
     except FileNotFoundError:
-        raise BundleError(f"找不到更新包 {path}") from None
+        raise BundleError(t("bundle.missing", path=path)) from None
     except KeyError:
-        raise BundleError("更新包缺少清单或签名，不是本社区制作的更新包，未做任何更改") from None
+        raise BundleError(t("bundle.unsigned")) from None
     except (zipfile.BadZipFile, OSError, EOFError, zipfile.LargeZipFile, zlib.error) as exc:
-        raise BundleError(f"更新包已损坏或不完整（{exc.__class__.__name__}），未做任何更改。请重新拷贝") from None
+        raise BundleError(t("bundle.damaged", error=exc.__class__.__name__)) from None
     from cryptography.exceptions import InvalidSignature
 
     try:
         key.verify(sig, raw)
     except InvalidSignature:
-        raise BundleError("更新包签名不对：可能被改动过，或不是本社区制作的。未做任何更改") from None
+        raise BundleError(t("bundle.bad_signature")) from None
     try:
         manifest = json.loads(raw)
         members = manifest["members"]
         if manifest.get("format") != FORMAT or not isinstance(members, dict) or len(members) > MAX_MEMBERS:
             raise ValueError
     except (ValueError, KeyError, TypeError):
-        raise BundleError("更新包的清单格式不认识，请用新版本的社区服务器重新制作") from None
+        raise BundleError(t("bundle.unknown_format")) from None
     for name in members:
         if not _safe_name(name):
-            raise BundleError(f"更新包里有不允许的文件名 {name!r}，未做任何更改")
+            raise BundleError(t("bundle.bad_name", name=repr(name)))
     return manifest
 
 
@@ -174,7 +176,7 @@ def extract_verified(path: Path, public_key: Path, dest: Path) -> dict:
         with zipfile.ZipFile(path) as z:
             names = set(z.namelist()) - {MANIFEST, SIGNATURE}
             if names != set(members):
-                raise BundleError("更新包里的文件和清单对不上，未做任何更改")
+                raise BundleError(t("bundle.members_differ"))
             for name, want in members.items():
                 target = dest / name
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -187,9 +189,9 @@ def extract_verified(path: Path, public_key: Path, dest: Path) -> dict:
                         h.update(chunk)
                         out.write(chunk)
                 if size != want["size"] or h.hexdigest() != want["sha256"]:
-                    raise BundleError(f"更新包里的 {name} 校验不对（文件被改动或损坏），未做任何更改")
+                    raise BundleError(t("bundle.bad_member", name=name))
     except (zipfile.BadZipFile, OSError, EOFError, zipfile.LargeZipFile, zlib.error) as exc:
-        raise BundleError(f"更新包已损坏或不完整（{exc.__class__.__name__}），未做任何更改。请重新拷贝") from None
+        raise BundleError(t("bundle.damaged", error=exc.__class__.__name__)) from None
     (dest / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     return manifest
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import requests
 from requests.adapters import HTTPAdapter
 
+from assets.texts import t
 from sync import protocol
 from sync.lessons import Lesson, LessonError, save_downloaded
 from sync.outbox import Outbox
@@ -78,36 +79,36 @@ class ApiClient:
         try:
             resp = self.session.request(method, self.url + path, timeout=(min(5.0, self.timeout), self.timeout), **kw)
         except requests.Timeout:
-            raise TransportError(f"服务器无应答（超时 {self.timeout:g} 秒），请稍后再试。") from None
+            raise TransportError(t("client.timeout", seconds=f"{self.timeout:g}")) from None
         except requests.RequestException as exc:
             log.info("%s %s: %r", method, path, exc)
-            raise TransportError("连不上服务器，请检查网络。") from None
+            raise TransportError(t("client.unreachable")) from None
         if resp.status_code in (401, 403):
-            raise TransportError(f"服务器拒绝了本终端的令牌（HTTP {resp.status_code}），请在服务器上重新登记终端。")
+            raise TransportError(t("client.token_refused", status=resp.status_code))
         try:
             body = resp.json() if resp.headers.get("Content-Type", "").startswith("application/json") else None
         except ValueError:
             body = None
         ours = isinstance(body, dict) and body.get("protocol") is not None
         if resp.status_code == 404 and ours:
-            raise NotFound("社区服务器上没有找到这一项。")
+            raise NotFound(t("client.not_found"))
         if resp.status_code in (400, 413, 422):
             if ours and body.get("error") == "protocol":   # a newer server: the kiosk needs an update, not rejections
-                raise TransportError(f"服务器的协议版本不同，请升级终端软件（{body.get('detail')}）。")
+                raise TransportError(t("client.protocol_differs", detail=body.get("detail")))
             if ours or resp.status_code == 413:            # 413 from a proxy too: smaller batches help
                 raise BatchRefused(f"HTTP {resp.status_code}: {resp.text[:300]}")
-            raise TransportError(f"收到的不是社区服务器的回答（HTTP {resp.status_code}）。")
+            raise TransportError(t("client.not_ours", status=resp.status_code))
         if resp.status_code == 429:
-            raise TransportError("查询太频繁，请过一会儿再试。", _retry_after(resp))
+            raise TransportError(t("client.too_often"), _retry_after(resp))
         if resp.status_code >= 300 or resp.status_code < 200:
-            raise TransportError(f"服务器出错（HTTP {resp.status_code}），请稍后再试。", _retry_after(resp))
+            raise TransportError(t("client.server_error", status=resp.status_code), _retry_after(resp))
         if not resp.headers.get("Content-Type", "").startswith("application/json"):
-            raise TransportError(f"收到的不是社区服务器的回答（HTTP {resp.status_code} "
-                                 f"{resp.headers.get('Content-Type', '?')}，可能是上网认证页面）。")
+            raise TransportError(t("client.not_json", status=resp.status_code,
+                                   content_type=resp.headers.get("Content-Type", "?")))
         if body is None:
-            raise TransportError("服务器的回答无法解读（JSON 损坏）。")
+            raise TransportError(t("client.bad_json"))
         if not isinstance(body, dict) or body.get("protocol") != protocol.PROTOCOL_VERSION:
-            raise TransportError("服务器的回答格式不对（协议版本不符）。")
+            raise TransportError(t("client.wrong_protocol"))
         return body
 
 
@@ -118,7 +119,7 @@ class ApiClient:
                                                               "unit": unit, "room": room})
         found = body.get("matches")
         if not isinstance(found, list):
-            raise TransportError("服务器的回答格式不对（没有 matches）。")
+            raise TransportError(t("client.no_matches"))
         return [{k: str(m.get(k, "")) for k in ("receipt", "category", "state", "state_label")}
                 for m in found if isinstance(m, dict)]
 
@@ -129,7 +130,7 @@ class ApiClient:
         body = self._call("GET", protocol.LOOKUP_PATH, params={"receipt": receipt})
         found = body.get("matches")
         if not isinstance(found, list):
-            raise TransportError("服务器的回答格式不对（没有 matches）。")
+            raise TransportError(t("client.no_matches"))
         for m in found:
             if isinstance(m, dict):
                 return {k: str(m.get(k, "")) for k in ("receipt", "category", "state", "state_label", "public_note")}
@@ -143,9 +144,9 @@ def pair(url: str, code: str, timeout: float = 10.0) -> dict:
     try:
         body = client._call("POST", protocol.PAIR_PATH, json={"protocol": protocol.PROTOCOL_VERSION, "code": code})
     except NotFound:
-        raise TransportError("配对码不对或已过期，请在服务器上重新生成。") from None
+        raise TransportError(t("client.pairing_code_wrong")) from None
     if not all(isinstance(body.get(k), str) and body.get(k) for k in ("token", "kiosk", "public_url")):
-        raise TransportError("服务器的回答格式不对（没有令牌）。")
+        raise TransportError(t("client.no_token_answered"))
     return body
 
 
@@ -188,8 +189,8 @@ class SyncClient(ApiClient):
                 return totals
             if len(items) == 1 and protocol.SUBMIT_OVERHEAD + len(encoded[0]) > self.max_body_bytes:
                 n = self.outbox.record_results([{"uuid": items[0]["uuid"], "status": protocol.REJECTED,
-                                                 "reason": f"条目太大（{len(encoded[0])} 字节，上限 "
-                                                           f"{self.max_body_bytes} 字节），无法发送"}])
+                                                 "reason": t("client.item_too_big", size=len(encoded[0]),
+                                                             limit=self.max_body_bytes)}])
                 totals["rejected"] += n["rejected"]
                 continue
             try:
@@ -199,7 +200,7 @@ class SyncClient(ApiClient):
                     size = max(1, len(items) // 2)
                     continue
                 n = self.outbox.record_results([{"uuid": items[0]["uuid"], "status": protocol.REJECTED,
-                                                 "reason": f"服务器拒收：{exc}"}])
+                                                 "reason": t("client.refused", reason=exc)}])
                 totals["rejected"] += n["rejected"]
                 continue
             except TransportError as exc:
@@ -213,9 +214,9 @@ class SyncClient(ApiClient):
                 totals[k] += n[k]
             answered = {r["uuid"] for r in results}
             if answered != sent:   # never drop silently: unanswered items wait and retry
-                self.outbox.record_failure(sorted(sent - answered), "服务器没有确认部分条目")
+                self.outbox.record_failure(sorted(sent - answered), t("client.some_unanswered"))
                 if not answered:
-                    raise TransportError("服务器没有确认任何条目。")
+                    raise TransportError(t("client.none_answered"))
                 return totals
 
     def report_set_aside(self) -> int:
@@ -245,7 +246,7 @@ class SyncClient(ApiClient):
                 self.outbox.mark_set_aside_reported(ok)
             done += len(ok)
             if len(results) < len(batch):
-                raise TransportError("服务器没有确认全部损坏记录的报告。")
+                raise TransportError(t("client.set_aside_unanswered"))
             items = items[len(batch):]
         return done
 
@@ -258,7 +259,7 @@ class SyncClient(ApiClient):
                       and e.get("state") in protocol.STATES and isinstance(e.get("public_note", ""), str)]
             cursor = data.get("cursor")
             if not isinstance(cursor, int) or cursor < self.outbox.cursor:
-                raise TransportError("服务器的状态更新格式不对（cursor）。")
+                raise TransportError(t("client.bad_cursor"))
             n += self.outbox.apply_updates(events, cursor)
             if not data.get("more"):
                 return n
@@ -275,7 +276,7 @@ class SyncClient(ApiClient):
         try:
             return data["version"] if self.learned.update(data) else 0
         except ValueError as exc:
-            raise TransportError(f"服务器发来的学习词语格式不对（{exc}）。") from None
+            raise TransportError(t("client.bad_phrases", reason=exc)) from None
 
     def heartbeat(self) -> None:
         c = self.outbox.counts()
@@ -295,7 +296,7 @@ class SyncClient(ApiClient):
         out = {"sent": 0, "duplicates": 0, "rejected": 0, "updates": 0, "set_aside_reported": 0, "phrases": 0,
                "error": ""}
         if not self.token:
-            out["error"] = "未配置服务器令牌（[server] token）"
+            out["error"] = t("client.no_token")
             self.outbox.note_error(out["error"])
         else:
             try:
@@ -303,6 +304,8 @@ class SyncClient(ApiClient):
                 if out["sent"] or out["duplicates"]:
                     self.outbox.checkpoint()   # no old copies of purged personal data left in the WAL
                 out["set_aside_reported"] = self.report_set_aside()
+                if self.outbox.forget_set_aside():
+                    self.outbox.checkpoint()
                 out["updates"] = self.pull_updates()
                 out["phrases"] = self.pull_phrases()
                 self.heartbeat()
@@ -336,14 +339,14 @@ class LessonsClient(ApiClient):
     def _get(self, path: str, key: str, kind: type):
         value = self._call("GET", protocol.LESSONS_PATH + path).get(key)
         if not isinstance(value, kind):
-            raise TransportError("社区服务器的回答看不懂，请稍后再试。")
+            raise TransportError(t("client.unreadable_answer"))
         return value
 
     def new_practice(self, lesson_id: str) -> dict:
         """{"token", "path", "expires_at"}; the QR shows config.public_url + path."""
         data = self._call("POST", protocol.LESSONS_PATH + "/practice", json={"lesson_id": lesson_id})
         if not isinstance(data.get("path"), str) or not isinstance(data.get("token"), str):
-            raise TransportError("社区服务器的回答看不懂，请稍后再试。")
+            raise TransportError(t("client.unreadable_answer"))
         return data
 
     def practice_state(self, token: str) -> str:

@@ -3,7 +3,8 @@
 One JSON line per issued code (uuid, receipt, kind, category, time) and one per acknowledged batch
 (the uuids the server confirmed). No personal data. If the outbox file is lost or damaged beyond
 salvage, this still says which codes residents were given and which of them the server never
-confirmed, so the kiosk can list them for the cadre instead of forgetting them.
+confirmed, so the kiosk can list them for the cadre instead of forgetting them. Past COMPACT_BYTES it is
+rewritten (atomically) with only the unconfirmed codes: the confirmed ones are the server's to keep.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import os
 from pathlib import Path
 
 log = logging.getLogger(__name__)
+COMPACT_BYTES = 1 << 20   # ~7,000 requests: years of a post's requests, read at every start
 
 
 class ReceiptJournal:
@@ -41,6 +43,40 @@ class ReceiptJournal:
                 os.fsync(dfd)
             finally:
                 os.close(dfd)
+
+    def too_long(self) -> bool:
+        try:
+            return self.path.stat().st_size > COMPACT_BYTES
+        except FileNotFoundError:
+            return False
+
+    def compact(self, at: str) -> int:
+        """Rewrite the journal with only the codes still unconfirmed (and a first line saying when), through a
+        fsync'd temporary file renamed over it: a power cut leaves the old journal or the new one, whole.
+        The caller must keep other writers out (the outbox's write lock). -> codes kept."""
+        keep = self.unconfirmed()
+        body = b"".join(json.dumps(e, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+                        for e in [{"compacted": at}, *keep])
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            view = memoryview(body)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        except OSError:
+            tmp.unlink(missing_ok=True)   # a full disk: the old journal stays as it was
+            raise
+        finally:
+            os.close(fd)
+        os.replace(tmp, self.path)
+        dfd = os.open(self.path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+        log.info("receipt journal compacted: %d unconfirmed codes kept", len(keep))
+        return len(keep)
 
     def issued(self, *, uuid: str, receipt: str, kind: str, category: str | None, at: str) -> None:
         self.append({"uuid": uuid, "receipt": receipt, "kind": kind, "category": category, "at": at})

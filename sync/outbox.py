@@ -22,8 +22,10 @@ import sqlite3
 import threading
 import time
 import uuid as uuidlib
+from datetime import datetime
 from pathlib import Path
 
+from assets.texts import t
 from sync import protocol, salvage
 from sync.journal import ReceiptJournal
 from sync.outbox_schema import migrate
@@ -48,11 +50,19 @@ def _now_iso() -> str:
 
 
 UNREADABLE = "unreadable"
-WHY = {"encoding": "文字编码无效", "cut": "内容不完整", "shape": "内容格式不对", "lost": "文件损坏，内容已丢失"}
+SET_ASIDE_KEEP_S = 30 * 86400   # a technician may still read a damaged row by hand; then its personal data goes
+WHY = {why: t(f"outbox.why_{why}") for why in ("encoding", "cut", "shape", "lost")}
+
+
+def _epoch(iso: str | None, default: float) -> float:
+    try:
+        return datetime.fromisoformat(iso).timestamp()
+    except (TypeError, ValueError):   # a damaged stamp: counted from now, so kept another full period
+        return default
 
 
 def _unreadable_reason(why: str) -> str:
-    return f"登记内容损坏（{WHY[why]}），无法发送：请驻守干部按回执号联系居民"
+    return t("outbox.unreadable", why=WHY[why])
 
 
 def _text(raw: bytes) -> str:
@@ -121,10 +131,12 @@ class Outbox:
         saved = self._salvage(aside, db)
         lost = self._list_lost(db)
         self.recovered_from = aside if kept else None
-        what = {"file is missing": "文件不见了", "file is empty (0 bytes)": "文件是空的"}.get(str(exc), "无法打开")
-        msg = f"发送队列文件损坏（{what}）" + (f"，已另存为 {aside.name}" if kept else "") + f"，找回 {saved} 条"
+        what = t({"file is missing": "outbox.file_missing", "file is empty (0 bytes)": "outbox.file_empty"}
+                 .get(str(exc), "outbox.file_unopenable"))
+        msg = t("outbox.damaged", what=what) + (t("outbox.kept_as", file=aside.name) if kept else "") \
+            + t("outbox.saved", count=saved)
         if lost:
-            msg += f"；另有 {lost} 条已给出回执号但内容丢失，已列出，请驻守干部联系居民"
+            msg += t("outbox.lost", count=lost)
         self._set_meta(db, "last_error", msg)
         self._set_meta(db, "damage", msg)
         log.error("outbox recovery: %s", msg)
@@ -342,6 +354,20 @@ class Outbox:
         self._write(lambda db: db.executemany("UPDATE items SET reported=1 WHERE uuid=? AND sync=?",
                                               [(u, UNREADABLE) for u in uuids]))
 
+    def forget_set_aside(self, *, now: float | None = None) -> int:
+        """Set-aside rows the server was told about longer than SET_ASIDE_KEEP_S ago lose their damaged
+        payload (name, door, phone): the cadre has the code, the category and the reason. -> rows forgotten."""
+        now = time.time() if now is None else now
+
+        def apply(db):
+            rows = db.execute("SELECT rowid, set_aside_at FROM items WHERE sync=? AND reported=1 "
+                              "AND payload IS NOT NULL", (UNREADABLE,)).fetchall()
+            old = [(r["rowid"],) for r in rows if now - _epoch(r["set_aside_at"], now) > SET_ASIDE_KEEP_S]
+            db.executemany("UPDATE items SET payload=NULL WHERE rowid=?", old)
+            return len(old)
+
+        return self._write(apply)
+
     def next_due_in(self, now: float | None = None) -> float | None:
         now = time.time() if now is None else now
         with self._lock:
@@ -388,8 +414,10 @@ class Outbox:
         if acked:
             try:   # best effort: a missing line only makes a lost outbox list a delivered code as lost
                 self.journal.acknowledged(acked, now)
-            except OSError as exc:
-                log.warning("receipt journal: acknowledgements not written (%s)", exc)
+                if self.journal.too_long():   # under the write lock: no other process is issuing a code meanwhile
+                    self._write(lambda db: self.journal.compact(now), critical=False)
+            except (OSError, OutboxError) as exc:   # a full disk: the long journal stays, whole, until next time
+                log.warning("receipt journal: acknowledgements or compaction not written (%s)", exc)
         return out
 
     def requeue_rejected(self) -> int:
@@ -473,9 +501,9 @@ class Outbox:
         if row is None:
             return None
         if row["sync"] == "rejected":
-            label = "未能发送到社区，请找驻守干部"
+            label = t("outbox.not_sent")
         elif row["sync"] == UNREADABLE:
-            label = "登记内容损坏，未能发送，请找驻守干部"
+            label = t("outbox.unreadable_label")
         else:
             label = protocol.STATE_LABELS.get(row["state"], row["state"])
         return {"receipt": row["issued_receipt"] or row["receipt"], "server_receipt": row["receipt"],

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from assets.texts import t
+
 MIGRATIONS: list[tuple[str, ...]] = [
     # 1: the first schema
     ("""CREATE TABLE IF NOT EXISTS items (
@@ -53,7 +55,7 @@ def migrate(db: sqlite3.Connection) -> int:
     try:
         start = db.execute("PRAGMA user_version").fetchone()[0]   # another process may have just done it
         if start > VERSION:
-            raise NewerSchema(f"发送队列文件来自更新的终端软件（结构版本 {start}，本机只认识到 {VERSION}），请升级终端软件")
+            raise NewerSchema(t("outbox_schema.too_new", found=start, known=VERSION))
         for number, steps in enumerate(MIGRATIONS[start:], start + 1):
             for sql in steps:
                 db.execute(sql)

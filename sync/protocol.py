@@ -16,6 +16,8 @@ import re
 import uuid as uuidlib
 from datetime import UTC, datetime
 
+from assets.texts import t
+
 PROTOCOL_VERSION = 1
 API_PREFIX = "/api/v1"
 SUBMIT_PATH = API_PREFIX + "/kiosk/submit"
@@ -62,22 +64,15 @@ _TS_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}
 # never typed at a kiosk: refused in every string the protocol carries.
 _BAD_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 
-# Request states, in the order of a request's life: value -> (cadre's word, resident's word).
-# server.core.models.State is built from this; "queued" exists only on the kiosk (not yet sent).
+# Request states, in the order of a request's life: value -> (cadre's word, resident's word), both from the text
+# catalogue ([state_cadre], [state]). server.core.models.State is built from this; "queued" exists only on the
+# kiosk (not yet sent).
 QUEUED = "queued"
-STATES = {
-    "received": ("已收到", "社区已收到"),
-    "accepted": ("已受理", "已受理"),
-    "assigned": ("已派给志愿者", "已派给志愿者"),
-    "in_progress": ("正在办理", "正在办理"),
-    "resolved": ("已办结", "已办结"),
-    "followed_up": ("已回访", "已回访"),
-    "rejected": ("未能受理", "未能受理"),
-    "merged": ("已并入议事", "已并入议事"),
-}
+STATES = {s: (t(f"state_cadre.{s}"), t(f"state.{s}"))
+          for s in ("received", "accepted", "assigned", "in_progress", "resolved", "followed_up", "rejected", "merged")}
 OPEN_STATES = ("received", "accepted", "assigned", "in_progress")
 CLOSED_STATES = ("resolved", "followed_up", "rejected", "merged")
-STATE_LABELS = {QUEUED: "已登记，等待发送到社区", **{s: words[1] for s, words in STATES.items()}}
+STATE_LABELS = {QUEUED: t("state.queued"), **{s: words[1] for s, words in STATES.items()}}
 
 # lesson_progress: attendance and progress of a lesson, flat as the outbox sends it.
 OUTCOMES = ("finished", "again", "practice_ok", "attended")
@@ -163,24 +158,35 @@ def _strings(item: dict, limits: dict[str, int], errors: dict[str, str], require
             errors[field] = "required"
 
 
-def validate_request(item: dict, categories=None) -> dict[str, str]:
-    """Field name -> what is wrong (empty when the item is acceptable). `categories`: known ids or None."""
+def _fields(item, limits: dict[str, int], required) -> dict[str, str]:
+    """The checks every flat item starts with: an object, known fields, strings within their limits."""
     if not isinstance(item, dict):
         return {"item": "must be an object"}
-    errors = {field: "unknown field" for field in item if field not in REQUEST_FIELDS and field != "kind"}
-    _strings(item, REQUEST_FIELDS, errors, REQUIRED)
+    errors = {field: "unknown field" for field in item if field not in limits and field != "kind"}
+    _strings(item, limits, errors, required)
+    return errors
+
+
+def _uuid_and_time(item: dict, time_field: str, errors: dict[str, str]) -> None:
+    """The checks every item ends with: its uuid in canonical form, its time one every database can store."""
+    if not _canonical_uuid(item.get("uuid")):
+        errors["uuid"] = "must be a UUID in canonical form"
+    try:
+        parse_time(item.get(time_field))
+    except ValueError as exc:
+        errors[time_field] = str(exc)
+
+
+def validate_request(item: dict, categories=None) -> dict[str, str]:
+    """Field name -> what is wrong (empty when the item is acceptable). `categories`: known ids or None."""
+    errors = _fields(item, REQUEST_FIELDS, REQUIRED)
     if errors:
         return errors
-    if not _canonical_uuid(item["uuid"]):
-        errors["uuid"] = "must be a UUID in canonical form"
+    _uuid_and_time(item, "created_at", errors)
     if not RECEIPT_RE.match(item["receipt"]):
         errors["receipt"] = "must be POSTCODE-NNNN, e.g. WJZ1-0427"
     if item["channel"] not in CHANNELS:
         errors["channel"] = f"must be one of {', '.join(CHANNELS)}"
-    try:
-        parse_time(item["created_at"])
-    except ValueError as exc:
-        errors["created_at"] = str(exc)
     if item.get("phone") and not PHONE_RE.match(item["phone"]):
         errors["phone"] = "must be digits"
     if not any((item.get(f) or "").strip() for f in CONTACT_FIELDS):
@@ -195,42 +201,63 @@ def validate_lesson_progress(item: dict, lesson_ids=None) -> dict[str, str]:
     if not isinstance(item, dict):
         return {"item": "must be an object"}
     errors = {field: "unknown field" for field in item if field not in PROGRESS_FIELDS}
-    if not _canonical_uuid(item.get("uuid")):
-        errors["uuid"] = "must be a UUID in canonical form"
-    lesson = item.get("lesson_id")
-    if not isinstance(lesson, str) or not lesson or len(lesson) > LESSON_ID_MAX or bad_text(lesson):
-        errors["lesson_id"] = f"must be a lesson id of 1 to {LESSON_ID_MAX} characters"
-    elif lesson_ids is not None and lesson not in lesson_ids:
-        errors["lesson_id"] = "unknown lesson"
-    if item.get("outcome") not in OUTCOMES:
-        errors["outcome"] = f"must be one of {', '.join(OUTCOMES)}"
-    try:
-        parse_time(item.get("at"))
-    except ValueError as exc:
-        errors["at"] = str(exc)
-    learner, session = item.get("learner"), item.get("session")
-    if learner is not None:
-        sub: dict[str, str] = {}
-        if not isinstance(learner, dict) or set(learner) - set(LEARNER_FIELDS):
-            sub["learner"] = "must be an object with uuid, name, building, unit, room"
-        else:
-            _strings(learner, LEARNER_FIELDS, sub, ("uuid", "name"))
-            if not sub and not _canonical_uuid(learner["uuid"]):
-                sub["uuid"] = "must be a UUID in canonical form"
-        errors.update({("learner" if k == "learner" else f"learner.{k}"): v for k, v in sub.items()})
-    if session is not None:
-        ok = isinstance(session, dict) and not set(session) - {"uuid", "lesson_id", "started_at"} \
-            and _canonical_uuid(session.get("uuid")) and isinstance(session.get("lesson_id", ""), str) \
-            and len(session.get("lesson_id", "")) <= LESSON_ID_MAX and not bad_text(session.get("lesson_id", ""))
-        try:
-            parse_time(session.get("started_at") if isinstance(session, dict) else None)
-        except ValueError:
-            ok = False
-        if not ok:
-            errors["session"] = "must be an object with uuid, lesson_id and started_at"
-    if item.get("outcome") == "attended" and (learner is None or session is None):
-        errors["outcome"] = "attended needs a learner and a session"
+    _uuid_and_time(item, "at", errors)
+    for field, error in (("lesson_id", _lesson_id_error(item.get("lesson_id"), lesson_ids)),
+                         ("outcome", _outcome_error(item)), ("session", _session_error(item.get("session")))):
+        if error:
+            errors[field] = error
+    if item.get("learner") is not None:
+        errors.update(_learner_errors(item["learner"]))
     return errors
+
+
+def _outcome_error(item: dict) -> str:
+    outcome = item.get("outcome")
+    if outcome not in OUTCOMES:
+        return f"must be one of {', '.join(OUTCOMES)}"
+    if outcome == "attended" and (item.get("learner") is None or item.get("session") is None):
+        return "attended needs a learner and a session"
+    return ""
+
+
+def _lesson_id_ok(value) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= LESSON_ID_MAX and not bad_text(value)
+
+
+def _lesson_id_error(lesson, lesson_ids) -> str:
+    if not _lesson_id_ok(lesson):
+        return f"must be a lesson id of 1 to {LESSON_ID_MAX} characters"
+    if lesson_ids is not None and lesson not in lesson_ids:
+        return "unknown lesson"
+    return ""
+
+
+def _learner_errors(learner) -> dict[str, str]:
+    """A lesson_progress learner's errors, as learner (the whole) or learner.<field>."""
+    if not isinstance(learner, dict) or set(learner) - set(LEARNER_FIELDS):
+        return {"learner": "must be an object with uuid, name, building, unit, room"}
+    sub: dict[str, str] = {}
+    _strings(learner, LEARNER_FIELDS, sub, ("uuid", "name"))
+    if not sub and not _canonical_uuid(learner["uuid"]):
+        sub["uuid"] = "must be a UUID in canonical form"
+    return {f"learner.{k}": v for k, v in sub.items()}
+
+
+def _session_error(session) -> str:
+    """A class session, when given: {uuid, lesson_id (may be empty), started_at}."""
+    if session is None:
+        return ""
+    wrong = "must be an object with uuid, lesson_id and started_at"
+    if not isinstance(session, dict) or set(session) - {"uuid", "lesson_id", "started_at"}:
+        return wrong
+    lesson = session.get("lesson_id", "")
+    if not _canonical_uuid(session.get("uuid")) or not (lesson == "" or _lesson_id_ok(lesson)):
+        return wrong
+    try:
+        parse_time(session.get("started_at"))
+    except ValueError:
+        return wrong
+    return ""
 
 
 def lesson_progress(*, lesson_id: str, outcome: str, at: str, learner: dict | None = None,
@@ -248,20 +275,12 @@ def lesson_progress(*, lesson_id: str, outcome: str, at: str, learner: dict | No
 
 def validate_utterance(item: dict) -> dict[str, str]:
     """Field name -> what is wrong with an utterance item (empty when acceptable)."""
-    if not isinstance(item, dict):
-        return {"item": "must be an object"}
-    errors = {f: "unknown field" for f in item if f not in UTTERANCE_FIELDS and f != "kind"}
-    _strings(item, UTTERANCE_FIELDS, errors, tuple(UTTERANCE_FIELDS))
+    errors = _fields(item, UTTERANCE_FIELDS, tuple(UTTERANCE_FIELDS))
     if errors:
         return errors
-    if not _canonical_uuid(item["uuid"]):
-        errors["uuid"] = "must be a UUID in canonical form"
+    _uuid_and_time(item, "heard_at", errors)
     if _FIGURES.search(item["text"]):
         errors["text"] = "must not contain figures (scrubbed on the kiosk: no phone or room numbers)"
-    try:
-        parse_time(item["heard_at"])
-    except ValueError as exc:
-        errors["heard_at"] = str(exc)
     return errors
 
 
@@ -304,20 +323,13 @@ def validate_phrases(body, categories=None) -> dict[str, str]:
 
 
 def validate_set_aside(item: dict) -> dict[str, str]:
-    if not isinstance(item, dict):
-        return {"item": "must be an object"}
-    errors = {f: "unknown field" for f in item if f not in SET_ASIDE_FIELDS and f != "kind"}
-    _strings(item, SET_ASIDE_FIELDS, errors, ("uuid", "set_aside_at"))
+    """Field name -> what is wrong with a set_aside report (empty when acceptable)."""
+    errors = _fields(item, SET_ASIDE_FIELDS, ("uuid", "set_aside_at"))
     if errors:
         return errors
-    if not _canonical_uuid(item["uuid"]):
-        errors["uuid"] = "must be a UUID in canonical form"
+    _uuid_and_time(item, "set_aside_at", errors)
     if item.get("receipt") and not RECEIPT_RE.match(item["receipt"]):
         errors["receipt"] = "must be POSTCODE-NNNN, e.g. WJZ1-0427"
-    try:
-        parse_time(item["set_aside_at"])
-    except ValueError as exc:
-        errors["set_aside_at"] = str(exc)
     return errors
 
 

@@ -9,11 +9,11 @@ import os
 import subprocess
 import sys
 
+from assets.texts import t
 from kiosk import config as kconfig
 from kiosk.printer import SlipPrinter
 from kiosk.submit import submit_request
 from kiosk.wiring import build_printer
-from screens.texts import t
 from sync.catalog import default_catalog
 from sync.client import outbox_path
 from sync.outbox import Outbox

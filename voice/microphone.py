@@ -18,6 +18,8 @@ from typing import Protocol
 
 import numpy as np
 
+from assets.texts import t
+
 BLOCK_S = 0.1
 
 
@@ -56,9 +58,9 @@ class SoundDeviceMicrophone:
             info = self._info()
         except Exception as exc:  # noqa: BLE001 - PortAudioError, ValueError for a wrong name
             log.info("microphone: %s", exc)   # PortAudio's English goes to the log, not into speech
-            return "没有找到麦克风，请用手点屏幕。"
+            return t("microphone.none")
         if info.get("max_input_channels", 0) < 1:
-            return "这个设备不能录音，请检查麦克风。"
+            return t("microphone.cannot_record")
         return "ok"
 
     def chunks(self, stop: threading.Event) -> Iterator[bytes]:
@@ -97,11 +99,11 @@ class FileMicrophone:
         try:
             with wave.open(str(path), "rb") as w:
                 if w.getnchannels() != 1 or w.getsampwidth() != 2:
-                    raise ValueError(f"{path}: 需要单声道 16 位的 WAV 文件")
+                    raise ValueError(t("microphone.wav_format", path=path))
                 self._rate = w.getframerate()
                 self._pcm = w.readframes(w.getnframes())
         except (wave.Error, EOFError) as exc:
-            raise ValueError(f"{path}: 不是 WAV 文件（{str(exc) or '文件太短'}）") from None
+            raise ValueError(t("microphone.not_wav", path=path, reason=str(exc) or t("microphone.too_short"))) from None
         self.path = Path(path)
 
     @property
@@ -110,7 +112,7 @@ class FileMicrophone:
 
     @property
     def health(self) -> str:
-        return "ok" if self.path else "没有录音文件。"
+        return "ok" if self.path else t("microphone.no_recording")
 
     def chunks(self, stop: threading.Event) -> Iterator[bytes]:
         step = int(self._rate * BLOCK_S) * 2
@@ -143,11 +145,11 @@ def microphone_test(mic, seconds: float = 1.0) -> str:
                 break
     except Exception as exc:  # noqa: BLE001 - PortAudio errors while opening the stream
         log.info("microphone test: %s", exc)
-        return "话筒打不开，请检查连线。"
+        return t("microphone.cannot_open")
     finally:
         stop.set()
     if got == 0:
-        return "话筒没有送来声音，请检查连线。"
+        return t("microphone.no_sound")
     if peak < 50:
-        return "话筒没有声音（可能被静音了），请检查。"
+        return t("microphone.silent")
     return "ok"

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import requests
 
+from assets.texts import t
+
 NAME = "vosk-model-small-cn-0.22"
 URL = f"https://alphacephei.com/vosk/models/{NAME}.zip"
 SIZE = 43_898_754
@@ -55,7 +57,7 @@ def download(url: str, part: Path, size: int, *, timeout: float = 30.0,
             if r.status_code == 416:          # server says we already have it all
                 return part
             if r.status_code not in (200, 206):
-                raise InstallError(f"下载失败：服务器回答 HTTP {r.status_code}（{url}）")
+                raise InstallError(t("model_install.http_failed", status=r.status_code, url=url))
             mode = "ab" if r.status_code == 206 else "wb"   # 200: the server ignored Range, start over
             have = have if r.status_code == 206 else 0
             expected = have + int(r.headers.get("Content-Length", size - have))
@@ -73,17 +75,17 @@ def download(url: str, part: Path, size: int, *, timeout: float = 30.0,
             if have < expected:
                 raise requests.ConnectionError("connection closed early")
     except requests.RequestException as exc:
-        raise InstallError(f"下载中断（已保存 {have} 字节，再运行一次会接着下载）：{type(exc).__name__}") from None
+        raise InstallError(t("model_install.interrupted", size=have, error=type(exc).__name__)) from None
     return part
 
 
 def verify(archive: Path, size: int, sha256: str) -> None:
     actual = archive.stat().st_size
     if actual != size:
-        raise InstallError(f"文件大小不对：{actual} 字节，应为 {size} 字节（下载不完整？再运行一次会接着下载）")
+        raise InstallError(t("model_install.wrong_size", size=actual, want=size))
     digest = _sha256(archive)
     if digest != sha256:
-        raise InstallError(f"校验码不对（SHA-256 {digest[:16]}…），文件已损坏或不是这个模型")
+        raise InstallError(t("model_install.wrong_hash", digest=digest[:16]))
 
 
 def unpack(archive: Path, model_dir: Path, meta: dict) -> Path:
@@ -97,13 +99,13 @@ def unpack(archive: Path, model_dir: Path, meta: dict) -> Path:
                 for info in z.infolist():
                     target = (work / info.filename).resolve()
                     if not target.is_relative_to(work.resolve()):
-                        raise InstallError(f"压缩包里有不安全的路径：{info.filename}")
+                        raise InstallError(t("model_install.unsafe_path", path=info.filename))
                 z.extractall(work)
         except zipfile.BadZipFile:
-            raise InstallError(f"{archive} 不是 zip 压缩包") from None
+            raise InstallError(t("model_install.not_zip", path=archive)) from None
         found = [p.parent.parent for p in work.rglob("am/final.mdl")]
         if len(found) != 1:
-            raise InstallError("压缩包里没有 Vosk 模型（找不到 am/final.mdl）")
+            raise InstallError(t("model_install.no_model"))
         root = found[0]
         (root / MARKER).write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
         old = None
@@ -125,7 +127,7 @@ def install(model_dir: Path, *, url: str = URL, size: int = SIZE, sha256: str = 
     if from_file:
         archive = Path(from_file)
         if not archive.is_file():
-            raise InstallError(f"找不到文件 {archive}")
+            raise InstallError(t("model_install.missing", path=archive))
         verify(archive, size, sha256)
     else:
         archive = model_dir.parent / f".{model_dir.name}.zip.part"

@@ -67,7 +67,7 @@ def _strings(value, keys: tuple[str, ...] | None, key: str = ""):
 def spoken_texts(assets: Path = ASSETS) -> dict[str, list[str]]:
     """Every sentence the kiosk may show or speak, by source file: request catalog, the text catalogue
     (texts.toml; its [pronounce] table's values, not the written forms it replaces), lessons.
-    The kiosk speaks them through screens.texts.speakable(): check that, not the raw text."""
+    The kiosk speaks them through assets.texts.speakable(): check that, not the raw text."""
     out: dict[str, list[str]] = {}
     catalog = tomllib.loads((assets / "catalog.toml").read_text(encoding="utf-8"))
     out["catalog.toml"] = [c[k] for c in catalog["category"] for k in ("label", "prompt")]

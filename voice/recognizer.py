@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from assets.texts import t
+
 log = logging.getLogger(__name__)
 
 RATE = 16000
@@ -75,7 +77,7 @@ class VoskRecognizer:
         t0 = time.monotonic()
         try:
             if not (self.model_dir / "am" / "final.mdl").is_file():
-                raise FileNotFoundError(f"没有安装语音模型（{self.model_dir}），请运行 kiosk model install")
+                raise FileNotFoundError(t("recognizer.no_model", path=self.model_dir))
             import vosk
 
             vosk.SetLogLevel(-1)   # before the model: Kaldi otherwise logs every graph it reads
@@ -83,7 +85,7 @@ class VoskRecognizer:
             self.load_seconds = time.monotonic() - t0
             log.info("speech model loaded from %s in %.1f s", self.model_dir, self.load_seconds)
         except Exception as exc:  # noqa: BLE001 - reported through health, the kiosk keeps working by touch
-            self.error = str(exc) if isinstance(exc, FileNotFoundError) else f"语音模型加载失败：{exc}"
+            self.error = str(exc) if isinstance(exc, FileNotFoundError) else t("recognizer.load_failed", reason=exc)
             log.warning("%s", self.error)
         finally:
             self.loaded.set()
@@ -102,7 +104,7 @@ class VoskRecognizer:
             return "ok"
         if self.error:
             return self.error
-        return "语音模型正在加载，请稍等。"
+        return t("recognizer.loading")
 
     # -- lexicon and grammar ------------------------------------------------
     def knows(self, word: str) -> bool:
@@ -155,7 +157,7 @@ class VoskRecognizer:
         else:
             sentences = grammar.sentences if isinstance(grammar, Grammar) else self.grammar(grammar).sentences
             if not sentences:   # Vosk crashes on an empty grammar
-                raise ValueError("语法里没有一个词是这个模型认识的（模型的语言不对？）")
+                raise ValueError(t("recognizer.no_known_word"))
             # ensure_ascii=False: Vosk does not decode \\u escapes and would drop every Chinese word
             rec = vosk.KaldiRecognizer(self.model, self.rate, json.dumps(sentences, ensure_ascii=False))
         return VoskSession(rec)

@@ -16,6 +16,8 @@ import wave
 from pathlib import Path
 from typing import Protocol
 
+from assets.texts import t
+
 log = logging.getLogger(__name__)
 
 
@@ -117,10 +119,10 @@ class _EspeakEngine:
         if _EspeakEngine._rate is None:
             rate = _espeak.Initialize(_espeak.AUDIO_OUTPUT_RETRIEVAL, 500)
             if rate <= 0:
-                raise RuntimeError("espeak-ng 启动失败")
+                raise RuntimeError(t("tts.espeak_failed"))
             _EspeakEngine._rate = rate
         if _espeak.SetVoiceByName(voice.encode("utf-8")) != _espeak.EE_OK:
-            raise RuntimeError(f"espeak-ng 没有 {voice} 这个声音")
+            raise RuntimeError(t("tts.no_voice", voice=voice))
         self._chunks: list[bytes] = []
         _espeak.SetSynthCallback(self._collect)
 
@@ -210,11 +212,11 @@ class EspeakSpeaker:
     @property
     def health(self) -> str:
         if self._stuck:
-            return "语音播报没有响应，请重新启动终端。"
+            return t("tts.stuck")
         if self._engine_error:
-            return f"语音合成不能用：{self._engine_error}"
+            return t("tts.engine_failed", reason=self._engine_error)
         if self._play_error:
-            return f"没有找到扬声器，听不到播报：{self._play_error}"
+            return t("tts.no_speaker", reason=self._play_error)
         return "ok"
 
     # -- files (kiosk say --to-wav, tests, benchmarks) -----------------------
@@ -223,7 +225,7 @@ class EspeakSpeaker:
         job = _Job(text.strip(), self._generation, str(path))
         self._jobs.put(job)
         if not job.done.wait(timeout_s or self.timeout_s):
-            raise RuntimeError("语音合成超时")
+            raise RuntimeError(t("tts.timeout"))
         if job.error:
             raise RuntimeError(job.error)
         return Path(path)
@@ -249,7 +251,7 @@ class EspeakSpeaker:
     def _synth(self, engine, text: str, path: str) -> None:
         samples, rate = engine.synth(text, self.rate, self.volume)
         if not samples:
-            raise RuntimeError("语音合成没有产生声音")
+            raise RuntimeError(t("tts.no_sound"))
         with wave.open(path, "wb") as w:
             w.setnchannels(1)
             w.setsampwidth(2)

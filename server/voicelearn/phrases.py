@@ -3,6 +3,8 @@ and the workbench page."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -50,3 +52,16 @@ def label(utterance: Utterance, value: str, user, http_request=None) -> bool:
         PhraseVersion.objects.filter(post_id=utterance.post_id).update(version=F("version") + 1)
         record(user, "label_utterance", None, f"{utterance.text} → {value}（{n} 条）", http_request)
     return True
+
+
+def unlabelled_due(days: int, now=None):
+    """Words no cadre labelled within the retention period. They teach no kiosk anything, and the kiosk's
+    scrubber (digits, things that look like names) may have missed something personal: they go. Labelled
+    words stay: they are the post's vocabulary, read by a cadre when labelled."""
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    return Utterance.objects.filter(label="", received_at__lt=cutoff)
+
+
+def purge_unlabelled(days: int, *, dry_run: bool = False, now=None) -> int:
+    qs = unlabelled_due(days, now)
+    return qs.count() if dry_run else qs.delete()[0]

@@ -14,11 +14,16 @@ def cmd_purge(args) -> int:
     days = args.days if args.days is not None else purge.retention_days()
     if days < 1:
         raise ValueError("--days must be at least 1")
+    from server.voicelearn.phrases import purge_unlabelled
+
     n = purge.purge(days, dry_run=args.dry_run)
-    out = {"purged": 0 if args.dry_run else n, "due": n, "retention_days": days, "dry_run": args.dry_run}
+    words = purge_unlabelled(days, dry_run=args.dry_run)
+    out = {"purged": 0 if args.dry_run else n, "due": n, "utterances": words, "retention_days": days,
+           "dry_run": args.dry_run}
     print(json.dumps(out, ensure_ascii=False) if args.json else
-          (f"有 {n} 件诉求的个人信息到期（保存期 {days} 天），未清除（试运行）" if args.dry_run
-           else f"已清除 {n} 件已结束诉求的个人信息（保存期 {days} 天）"))
+          (f"有 {n} 件诉求的个人信息、{words} 条没人标注的“没听懂的话”到期（保存期 {days} 天），未清除（试运行）"
+           if args.dry_run else
+           f"已清除 {n} 件已结束诉求的个人信息、{words} 条没人标注的“没听懂的话”（保存期 {days} 天）"))
     return 0
 
 
@@ -158,10 +163,11 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_grant)
 
-    p = sub.add_parser("purge", help="blank personal data of requests closed longer than the retention period")
+    p = sub.add_parser("purge", help="blank personal data of requests closed longer than the retention period, "
+                                        "and delete unlabelled utterances (没听懂的话) older than it")
     p.add_argument("--days", type=int, help="retention period in days (default: $COMMUNITY_RETENTION_DAYS or 180)")
     p.add_argument("--dry-run", action="store_true", help="only count what is due")
-    p.add_argument("--json", action="store_true", help='print {"purged", "due", "retention_days", "dry_run"}')
+    p.add_argument("--json", action="store_true", help='print {"purged", "due", "utterances", "retention_days", "dry_run"}')
     p.set_defaults(func=cmd_purge)
 
     p = sub.add_parser("add-volunteer", help="register a volunteer (微力量) of one or more posts")

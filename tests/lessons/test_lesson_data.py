@@ -80,7 +80,7 @@ def test_newer_downloaded_version_wins_and_older_is_ignored(tmp_path):
 
 
 def test_spoken_numbers_are_chinese():
-    from screens.texts import speakable
+    from assets.texts import speakable
 
     assert speakable("第3步/共12步，已到20人，502室，第10步") == "第三步，共十二步，已到二十人，五零二室，第十步"
 
@@ -89,7 +89,7 @@ def test_lesson_and_screen_sentences_pass_the_pronunciation_check():
     """What the lesson screens build at run time, checked with espeak-ng like B's check of the data files."""
     import shutil
 
-    from screens.texts import speakable
+    from assets.texts import speakable
     from voice.pronounce import problems
 
     assert shutil.which("espeak-ng"), "espeak-ng missing: scripts/setup installs it"

@@ -21,6 +21,14 @@ import requests
 from tests.conftest import free_port
 
 
+def serve_in_thread(handler: type[BaseHTTPRequestHandler]) -> tuple[ThreadingHTTPServer, str]:
+    """A threading HTTP server on a free loopback port, serving from a daemon thread: (server, its url)."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
+
+
 class RealServer:
     def __init__(self, data: Path, database_url: str | None = None, log_level: str = "WARNING"):
         self.data = data
@@ -159,11 +167,7 @@ class Proxy:
             def do_POST(self):
                 self._handle("POST")
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
+        self.httpd, self.url = serve_in_thread(Handler)
 
     def close(self) -> None:
         self.release.set()

@@ -10,7 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 import requests
@@ -18,7 +18,7 @@ import requests
 from sync import protocol
 from sync.client import SyncClient
 from sync.outbox import Outbox
-from tests.sync.realserver import running
+from tests.sync.realserver import running, serve_in_thread
 
 
 class Relay:
@@ -69,10 +69,7 @@ class Relay:
             def do_POST(self):
                 self._handle("POST")
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.httpd, self.url = serve_in_thread(Handler)
 
     def submits_seen(self):
         return [(size, status) for path, size, status in self.seen if path.startswith(protocol.SUBMIT_PATH)]

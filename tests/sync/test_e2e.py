@@ -22,7 +22,8 @@ from sync import protocol
 from sync.catalog import default_catalog
 from sync.client import SyncClient
 from sync.outbox import Outbox
-from tests.sync.realserver import Proxy, RealServer
+from tests.sync.conftest import grow
+from tests.sync.realserver import Proxy, RealServer, serve_in_thread
 
 CATEGORIES = default_catalog().ids
 
@@ -122,7 +123,7 @@ class KillingRelay:
     HOP = {"host", "connection", "content-length", "transfer-encoding", "keep-alive"}
 
     def __init__(self, server: RealServer):
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        from http.server import BaseHTTPRequestHandler
 
         self.server = server
         self.kills = self.lost_acks = 0
@@ -177,10 +178,7 @@ class KillingRelay:
             def do_POST(self):
                 self._relay("POST")
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.httpd, self.url = serve_in_thread(Handler)
 
     def arm(self, skip: int, mode: str, delay_s: float = 0.0) -> None:
         with self._lock:
@@ -431,23 +429,8 @@ def test_database_gone_under_the_server_nothing_lost(tmp_path):
         pg.stop(root)
 
 
-@pytest.fixture
-def tiny_disk(tmp_path):
-    """A real filesystem that fills up: a tmpfs of a few MB (needs root and mount rights; skipped without)."""
-    mnt = tmp_path / "tiny"
-    mnt.mkdir()
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", str(mnt)], capture_output=True, text=True)
-    if r.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {r.stderr.strip()}")
-
-    def grow(size: str) -> None:
-        subprocess.run(["mount", "-o", f"remount,size={size}", str(mnt)], check=True, capture_output=True)
-    yield mnt, grow
-    subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
-
-
-def test_disk_full_on_the_server_then_on_the_kiosk_loses_nothing(tmp_path, tiny_disk):
-    mnt, grow = tiny_disk
+def test_disk_full_on_the_server_then_on_the_kiosk_loses_nothing(tmp_path, tmpfs):
+    mnt = tmpfs("6m")
     srv = RealServer(mnt / "srv")
     try:
         srv.token = srv.setup_post_and_kiosk()
@@ -466,7 +449,7 @@ def test_disk_full_on_the_server_then_on_the_kiosk_loses_nothing(tmp_path, tiny_
         assert out["error"].startswith("服务器出错") and out["pending"] > 0
         assert len(srv.stored()) == out["sent"]   # what was acknowledged before the disk filled, nothing more
         filler.unlink()
-        grow("64m")
+        grow(mnt, "64m")
         out = client.run_once()
         assert (out["error"], out["pending"]) == ("", 0)
         assert_exactly_once(srv, made)

@@ -189,6 +189,47 @@ def test_the_journal_survives_a_torn_last_line(tmp_path):
     ob.close()
 
 
+def test_a_long_journal_keeps_only_the_unconfirmed_codes_and_still_finds_a_lost_outbox(tmp_path, monkeypatch):
+    monkeypatch.setattr("sync.journal.COMPACT_BYTES", 4096)   # ~30 requests instead of ~7,000
+    path = tmp_path / "outbox.sqlite3"
+    made = build(path, n=60)
+    ob = Outbox(path, "WJZ1")
+    assert ob.journal.too_long()
+    confirmed = list(made)[:50]
+    ob.record_results([{"uuid": u, "status": protocol.CREATED, "receipt": made[u][0]} for u in confirmed])
+    assert ob.journal.path.stat().st_size < 4096 and not ob.journal.path.with_suffix(".receipts.tmp").exists()
+    assert [e["uuid"] for e in ob.journal.unconfirmed()] == list(made)[50:]
+    assert ob.journal.has_entries()   # the first line says when it was compacted
+    ob.close()
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    ob = Outbox(path, "WJZ1")   # lost after compaction: the ten unconfirmed codes are still listed
+    assert {r["uuid"]: r["receipt"] for r in ob.set_aside()} == {u: made[u][0] for u in list(made)[50:]}
+    ob.close()
+
+
+def test_a_reported_set_aside_row_forgets_its_personal_data_after_thirty_days(tmp_path):
+    path = tmp_path / "outbox.sqlite3"
+    made = build(path, n=3)
+    cut = list(made)[1]
+    db = sqlite3.connect(path)
+    db.execute("UPDATE items SET payload = substr(payload, 1, 60) WHERE uuid=?", (cut,))
+    db.commit()
+    db.close()
+    ob = Outbox(path, "WJZ1")
+    ob.due(10)
+    assert [r["uuid"] for r in ob.set_aside()] == [cut]
+    raw = lambda: ob._db.execute("SELECT payload FROM items WHERE uuid=?", (cut,)).fetchone()[0]  # noqa: E731
+    assert raw()
+    later = time.time() + 31 * 86400
+    assert ob.forget_set_aside(now=later) == 0          # not yet reported: the cadre does not know of it
+    ob.mark_set_aside_reported([cut])
+    assert ob.forget_set_aside() == 0                   # reported today: kept for a technician
+    assert ob.forget_set_aside(now=later) == 1 and raw() is None
+    assert ob.set_aside()[0]["receipt"] == made[cut][0]   # the code, category and reason stay
+    ob.close()
+
+
 # -- 12.2: a versioned schema --------------------------------------------------------------------------
 
 SCHEMA_V0 = """
@@ -251,20 +292,6 @@ def test_a_fresh_outbox_is_at_the_latest_version_and_a_newer_file_is_left_alone(
 
 # -- 5. a full disk --------------------------------------------------------------------------------------
 
-@pytest.fixture
-def small_disk(tmp_path):
-    """A real 2 MB tmpfs (needs root; the kiosk's own disk fills the same way)."""
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(disk)], capture_output=True, text=True)
-    if r.returncode:
-        pytest.skip(f"cannot mount a tmpfs here: {r.stderr.strip()}")
-    try:
-        yield disk
-    finally:
-        subprocess.run(["umount", "-l", str(disk)], check=False)
-
-
 def fill(disk: Path) -> Path:
     """Take every free byte of the file system."""
     filler = disk / "filler"
@@ -281,7 +308,8 @@ def fill(disk: Path) -> Path:
     return filler
 
 
-def test_acknowledgements_and_purges_land_on_a_full_disk(small_disk):
+def test_acknowledgements_and_purges_land_on_a_full_disk(tmpfs):
+    small_disk = tmpfs("2m")
     ob = Outbox(small_disk / "outbox.sqlite3", "WJZ1", reserve_bytes=256 * 1024)
     made = [ob.add_request(fields(i, text="米" * 300)) for i in range(30)]
     ob.checkpoint()

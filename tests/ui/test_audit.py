@@ -118,7 +118,7 @@ def test_every_screen_is_narrated_when_shown(ui, name):
         ui.pump(0.05)
         app.home()
         ui.pump(0.1)
-    from screens.texts import speakable
+    from assets.texts import speakable
 
     assert app.services.speaker.last == speakable(app.sm.current_screen.narration()) != ""
 

@@ -97,7 +97,7 @@ def test_skipping_the_address_still_allows_a_phone_only_request(ui):
 
 
 def test_numbers_are_said_the_way_people_say_them(ui):
-    from screens.texts import spoken_numbers, spoken_phone
+    from assets.texts import spoken_numbers, spoken_phone
 
     assert spoken_numbers("3号楼2单元") == "三号楼二单元"
     assert spoken_numbers("10号楼") == "十号楼" and spoken_numbers("12号楼") == "十二号楼"

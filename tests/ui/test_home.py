@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from screens.texts import speakable
+from assets.texts import speakable
 
 
 def test_home_screen_is_drawn_and_not_blank(ui, artefacts):

@@ -10,9 +10,9 @@ from types import SimpleNamespace
 
 import requests
 
+from assets.texts import section
 from kiosk import config as kconfig
 from kiosk.wiring import _wire_learning
-from screens.texts import section
 from sync import protocol
 from sync.catalog import default_catalog
 from sync.client import SyncClient
@@ -183,3 +183,29 @@ def test_the_server_refuses_figures_even_from_a_kiosk_that_did_not_scrub(tmp_pat
         listing = requests.get(srv.url + protocol.PHRASES_PATH, headers={"Authorization": f"Bearer {srv.token}"},
                                timeout=10).json()
         assert listing == {"protocol": 1, "version": 0}   # nothing labelled: nothing to fetch
+
+
+def test_kiosk_sync_on_the_command_line_fetches_the_learned_phrases_too(tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    with running(tmp_path / "srv") as srv:
+        srv.cli("add-user", "--username", "cadre1", "--password", PASSWORD, "--post", "WJZ1")
+        kiosk = Kiosk(tmp_path / "k", srv.url, srv.token, share=True)
+        kiosk.hear(UNPLACED)
+        cfg = tmp_path / "k.toml"
+        cfg.write_text(f'[server]\nurl = "{srv.url}"\ntoken = "{srv.token}"\n[kiosk]\ndata_dir = "{tmp_path / "k"}"\n',
+                       encoding="utf-8")
+
+        def cli_sync() -> dict:
+            r = subprocess.run([sys.executable, "-m", "kiosk.cli", "sync", "--once", "--json"],
+                               env={**os.environ, "KIOSK_CONFIG": str(cfg)}, capture_output=True, text=True, timeout=120)
+            assert r.returncode == 0, r.stderr
+            return json.loads(r.stdout)
+        assert cli_sync()["sent"] == 1
+        cadre = login(srv.url, "cadre1")
+        assert label(cadre, srv.url, listed(cadre, srv.url)[UNPLACED], "welfare_aid").status_code == 302
+        assert cli_sync()["phrases"] >= 1
+        assert LearnedPhrases(tmp_path / "k" / FILE_NAME).phrases == {"welfare_aid": [UNPLACED]}

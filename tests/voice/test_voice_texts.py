@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from screens.texts import section
+from assets.texts import section
 from sync.catalog import default_catalog
 from voice.pronounce import problems
 

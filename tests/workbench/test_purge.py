@@ -35,6 +35,28 @@ def test_purge_blanks_only_closed_requests_past_retention(world):
     assert AuditLog.objects.filter(action="purge").count() == 1
 
 
+def test_unlabelled_utterances_go_after_the_retention_period_labelled_ones_stay(world):
+    import uuid
+
+    from server.voicelearn.models import Utterance
+    from server.voicelearn.phrases import purge_unlabelled, snapshot
+
+    now = timezone.now()
+
+    def said(text, days_ago, label=""):
+        return Utterance.objects.create(uuid=uuid.uuid4(), post=world["a"], text=text, label=label,
+                                        heard_at=now - timedelta(days=days_ago),
+                                        received_at=now - timedelta(days=days_ago))
+    old = said("屋里的暖壶坏了", 200)
+    learned = said("给老伴办个本本", 200, label="welfare_aid")
+    recent = said("阳台管管冻住了", 10)
+    assert purge_unlabelled(180, dry_run=True) == 1 and Utterance.objects.filter(pk=old.pk).exists()
+    assert purge_unlabelled(180) == 1
+    assert set(Utterance.objects.values_list("pk", flat=True)) == {learned.pk, recent.pk}
+    assert snapshot(world["a"].pk)["phrases"] == {"welfare_aid": ["给老伴办个本本"]}   # kiosks keep learning it
+    assert purge_unlabelled(180) == 0
+
+
 def test_retention_from_environment(monkeypatch):
     monkeypatch.setenv("COMMUNITY_RETENTION_DAYS", "30")
     assert purge.retention_days() == 30
@@ -51,8 +73,8 @@ def test_purge_and_add_volunteer_commands(tmp_path):
         return subprocess.run([sys.executable, "-m", "server.cli", *a], env=env, capture_output=True, text=True,
                               timeout=120)
     r = run("purge", "--days", "30", "--json")
-    assert r.returncode == 0 and json.loads(r.stdout) == {"purged": 0, "due": 0, "retention_days": 30,
-                                                          "dry_run": False}
+    assert r.returncode == 0 and json.loads(r.stdout) == {"purged": 0, "due": 0, "utterances": 0,
+                                                          "retention_days": 30, "dry_run": False}
     r = run("purge", "--days", "0")
     assert r.returncode == 1 and r.stderr.strip().startswith("community-server: error:")
     assert len(r.stderr.strip().splitlines()) == 1

@@ -1,8 +1,8 @@
 """The one text catalogue (assets/texts.toml): every word the kiosk shows or speaks, and how it is spoken.
 
 One lookup for Python and .kv files alike (as Electrum imports `_` into its kv files):
-    from screens.texts import t            t("contact.title_name"), t("confirm.room", room="502")
-    #:import t screens.texts.t             text: t("nav.home")
+    from assets.texts import t            t("contact.title_name"), t("confirm.room", room="502")
+    #:import t assets.texts.t             text: t("nav.home")
 `speakable(text)` is what the speaker is given (KioskApp.say applies it): the catalogue's [pronounce]
 overrides (幸福微+ is read 幸福微加, not "plus"), then digits as Chinese words. All number words live here.
 See docs/architecture.md.
