@@ -313,6 +313,7 @@ class AdminScreen(KioskScreen):
         """The tapped server is where the pairing code goes (written to the config when pairing succeeds)."""
         self.show("pair")
         self.pair_url = url
+        self.message = ""   # a failure with the server before is no news about this one
 
     def exit(self) -> None:
         App.get_running_app().stop()
