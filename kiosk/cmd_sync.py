@@ -167,7 +167,8 @@ def cmd_sync(args) -> int:
 
     s = _services(args)   # the post's learned phrases are fetched here too, as the app's own sync does
     client = from_config(s.config, s.outbox, lambda: {"version": __version__},
-                         LearnedPhrases(s.config.data_dir / FILE_NAME))
+                         LearnedPhrases(s.config.data_dir / FILE_NAME),
+                         on_public_url=lambda url: config.keep_public_url(s.config, url))
     if not args.once:   # a foreground sync loop (the kiosk app runs the same rounds in a background thread)
         import time
 

@@ -88,6 +88,17 @@ def _str_list(v: Any) -> tuple[str, ...]:
     return tuple(x.strip() for x in v)
 
 
+def _ipv4_list(v: Any) -> tuple[str, ...]:
+    import ipaddress
+
+    if not isinstance(v, list):
+        raise ValueError("must be a list of IPv4 addresses")
+    try:
+        return tuple(str(ipaddress.IPv4Address(x)) for x in v)
+    except (ValueError, TypeError):
+        raise ValueError("must be a list of IPv4 addresses, e.g. [\"192.168.1.31\"]") from None
+
+
 def _timezone(v: Any) -> str:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -111,6 +122,8 @@ SCHEMA: dict[str, dict[str, tuple[Any, Any, str]]] = {
         "public_url": ("", lambda v: _url(v) if v else "", "address phones reach the server at, for QR codes; empty = url"),
         "timeout_s": (10.0, _num(1, 120), "seconds before one HTTP call gives up"),
         "sync_interval_s": (15.0, _num(1, 3600), "seconds between sync rounds when all is well"),
+        "discover_interfaces": ([], _ipv4_list, "this kiosk's addresses on which the admin screen looks for "
+                                "the server (mDNS), e.g. [\"192.168.1.31\"]; empty = every network"),
     },
     "post": {
         "code": ("WJZ1", _post_code, "post code; receipt codes start with it"),
@@ -250,3 +263,22 @@ def write_config(path: Path, updates: dict[str, dict[str, Any]]) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
+
+
+def keep_public_url(config: Config, url: str) -> bool:
+    """The server's public address for QR links (in each heartbeat answer): kept in memory at once, so the next
+    slip and screen use it, and in the config file, so QR codes made offline after a restart use it too.
+    -> whether it changed. Without a config file, or when it cannot be written (logged), the address holds until
+    the kiosk restarts, and the first heartbeat after that brings it again."""
+    import logging
+
+    url = _url(url)
+    if url == config.values["server"]["public_url"]:
+        return False
+    config.values["server"]["public_url"] = url
+    if config.path is not None:
+        try:
+            write_config(config.path, {"server": {"public_url": url}})
+        except (ConfigError, OSError) as exc:
+            logging.getLogger(__name__).warning("public_url %s not written to %s: %s", url, config.path, exc)
+    return True

@@ -162,7 +162,10 @@ def _wire_sync(services: Services) -> None:
         return {"version": __version__, "voice_health": "；".join(bad)[:200] if bad else "ok",
                 "printer_health": printer_health(services.printer)}
 
-    services.sync = SyncWorker(from_config(cfg, services.outbox, heartbeat_info, services.learned),
+    from kiosk.config import keep_public_url
+
+    services.sync = SyncWorker(from_config(cfg, services.outbox, heartbeat_info, services.learned,
+                                           on_public_url=lambda url: keep_public_url(cfg, url)),
                                cfg["server"]["sync_interval_s"])
 
 

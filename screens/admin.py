@@ -28,6 +28,8 @@ Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 VOLUME_STEP = 0.1
 RATE_STEP = 20
 SHOWN_REJECTED = 4
+SHOWN_SERVERS = 2     # rows of servers found, after the configured one: at most six choices, and room for them
+SHOWN_SERVERS_COMPACT = 1   # a 15.6" screen has room for two rows (a post has one server; a second is rare)
 REFRESH_S = 5
 
 
@@ -59,7 +61,7 @@ def printer_state(printer) -> str:
 
 
 class AdminScreen(KioskScreen):
-    STATES = ("pin", "main", "sound", "voice", "register", "pair")
+    STATES = ("pin", "main", "sound", "voice", "register", "pair", "servers")
     unlocked = BooleanProperty(False)
     panel = StringProperty("pin")    # pin | main | sound | voice | register
     message = StringProperty("")
@@ -70,9 +72,11 @@ class AdminScreen(KioskScreen):
     volume_text = StringProperty("")
     rate_text = StringProperty("")
     pair_url = StringProperty("")    # the server the pairing code is sent to
+    servers_text = StringProperty("")   # the LAN search for servers (kiosk/discover.py): searching, found, none
 
     def __init__(self, **kwargs):
         self._refresher = None
+        self._search = None
         super().__init__(**kwargs)
         App.get_running_app().bind(on_reset=lambda *_: self.lock())
 
@@ -109,6 +113,9 @@ class AdminScreen(KioskScreen):
         if self._refresher is not None:
             self._refresher.cancel()
             self._refresher = None
+        if self._search is not None:
+            self._search.stop()
+            self._search = None
         if panel == "main":   # the queue moves while the cadre looks: keep the figures current
             self.refresh()
             self._refresher = Clock.schedule_interval(lambda *_: self.refresh(), REFRESH_S)
@@ -124,13 +131,18 @@ class AdminScreen(KioskScreen):
         elif panel == "pair":
             self.ids.pair_code.value = ""
             self.pair_url = App.get_running_app().services.config["server"]["url"]
+        elif panel == "servers":
+            self.search_servers()
         elif panel == "register":
             self.ids.url.text = App.get_running_app().services.config["server"]["url"]
             self.ids.token.text = ""
 
     def back_step(self) -> bool:
         """返回 inside the admin goes to its main panel first."""
-        if self.panel in ("sound", "voice", "register", "pair"):
+        if self.panel == "pair":   # step 2 of pairing goes back to step 1, the server
+            self.show("servers")
+            return True
+        if self.panel in ("sound", "voice", "register", "servers"):
             self.show("main")
             return True
         return False
@@ -254,6 +266,54 @@ class AdminScreen(KioskScreen):
             else:
                 self.message, self.message_kind = app.t("admin.paired"), "ok"
         app.say(self.message)
+
+    # -- the server on the LAN (mDNS) ---------------------------------------------
+    def search_servers(self) -> None:
+        """Pairing, step 1: the configured server first, then each one found on the LAN (kiosk/discover.py) as a
+        big row; a tap takes its address to step 2, the code."""
+        from kiosk.discover import Found, Search
+
+        app = App.get_running_app()
+        if self._search is not None:
+            self._search.stop()
+        self.ids.servers.clear_widgets()
+        configured = app.services.config["server"]["url"]
+        self._server_row(Found(app.t("admin.server_configured"), configured, (), ""))
+        self.servers_text = app.t("admin.servers_searching")
+        on_main = lambda fn: lambda arg: Clock.schedule_once(lambda _: fn(search, arg))  # noqa: E731
+        search = Search(on_main(self._server_found), on_main(self._servers_done),
+                        interfaces=app.services.config["server"]["discover_interfaces"])
+        self._search = search.start()
+
+    def _server_row(self, server) -> None:
+        from kivy.factory import Factory
+
+        app = App.get_running_app()
+        row = Factory.AdminButton(icon="🖥", text=app.t("admin.server_row", name=server.name[:16],
+                                                        address=server.url.removeprefix("http://")),
+                                  size_hint_y=None, height=app.rp(theme.BUTTON))
+        row.url = server.url
+        row.bind(on_release=lambda *_: self.choose_server(server.url))
+        self.ids.servers.add_widget(row)
+
+    def _server_found(self, search, server) -> None:
+        rows = self.ids.servers.children
+        app = App.get_running_app()
+        room = SHOWN_SERVERS_COMPACT if theme.is_compact(Window.height, app.scale) else SHOWN_SERVERS
+        if search is not self._search or len(rows) > room or server.url in {r.url for r in rows}:
+            return
+        self._server_row(server)
+        self.servers_text = app.t("admin.servers_found", count=len(rows) - 1)
+
+    def _servers_done(self, search, found) -> None:
+        if search is self._search and len(self.ids.servers.children) == 1:
+            self.servers_text = App.get_running_app().t("admin.servers_none")
+
+    def choose_server(self, url: str) -> None:
+        """The tapped server is where the pairing code goes (written to the config when pairing succeeds)."""
+        self.show("pair")
+        self.pair_url = url
+        self.message = ""   # a failure with the server before is no news about this one
 
     def exit(self) -> None:
         App.get_running_app().stop()

@@ -59,10 +59,19 @@ def cmd_serve(args) -> int:
     # which stops at 1024 descriptors), idle ones closed after channel_timeout, and no body larger than the
     # protocol's limit (plus headroom so the API's own JSON 413 answers a body just over it). A production
     # server goes behind nginx or Caddy, which also time out slow senders (docs/security.md).
-    serve(application, host=args.host, port=args.port, threads=args.threads, ident="community-server",
-          connection_limit=args.connection_limit, asyncore_use_poll=True, channel_timeout=args.channel_timeout,
-          cleanup_interval=min(30, args.channel_timeout), max_request_body_size=protocol.MAX_BODY_BYTES + 65536,
-          **behind)
+    from django.conf import settings
+
+    from server import advertise  # found on the LAN by the kiosks' admin screen (issue 13.8)
+    announced = advertise.start(args.host, args.port, "off" if args.no_advertise else
+                                os.environ.get("COMMUNITY_ADVERTISE", ""), settings.PUBLIC_URL)
+    try:
+        serve(application, host=args.host, port=args.port, threads=args.threads, ident="community-server",
+              connection_limit=args.connection_limit, asyncore_use_poll=True, channel_timeout=args.channel_timeout,
+              cleanup_interval=min(30, args.channel_timeout), max_request_body_size=protocol.MAX_BODY_BYTES + 65536,
+              **behind)
+    finally:
+        if announced is not None:
+            announced.stop()
     return 0
 
 
@@ -353,6 +362,9 @@ def register(sub) -> None:
                    help="open connections at once, slow ones included (default 1000; keep below `ulimit -n`)")
     p.add_argument("--channel-timeout", type=int, default=30,
                    help="seconds a connection may stay silent before it is closed (default 30)")
+    p.add_argument("--no-advertise", action="store_true",
+                   help="do not announce the server on the LAN (mDNS); also COMMUNITY_ADVERTISE=off. "
+                        "COMMUNITY_ADVERTISE=all or ADDR,ADDR announces it there (server/advertise.py)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("add-post", help="create a post (idempotent; --rename to change an existing one)")

@@ -6,7 +6,9 @@ SECRET_KEY          default: generated once and kept in <data dir>/secret_key (m
 ALLOWED_HOSTS       comma-separated (default: 127.0.0.1,localhost,[::1])
 COMMUNITY_DEBUG     1 for Django debug pages (never at a post)
 COMMUNITY_SECURE_COOKIES  1 when served over HTTPS (session and CSRF cookies marked Secure)
-COMMUNITY_PUBLIC_URL  address phones reach the server at, for QR links (sent to kiosks when they pair)
+COMMUNITY_ADVERTISE   where `serve` announces itself on the LAN (mDNS): unset = where it listens; all; ADDR,ADDR; off
+COMMUNITY_PUBLIC_URL  address phones reach the server at, for QR links (sent to kiosks when they pair and in
+                    every heartbeat answer)
 """
 
 from __future__ import annotations
@@ -59,6 +61,8 @@ DEBUG = os.environ.get("COMMUNITY_DEBUG") == "1"
 # The address family members' phones reach this server at, for QR links (sent to kiosks when they pair);
 # empty = the address the kiosk used. A loopback address here is warned about (demo, kiosk admin screen).
 PUBLIC_URL = os.environ.get("COMMUNITY_PUBLIC_URL", "").strip().rstrip("/")
+if protocol.public_url_problem(PUBLIC_URL):   # every kiosk would refuse it in the heartbeat's answer: say so at start
+    raise ValueError(f"COMMUNITY_PUBLIC_URL={PUBLIC_URL!r}: {protocol.public_url_problem(PUBLIC_URL)}")
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",") if h.strip()]
 DATABASES = {"default": database_from_url(os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'community.sqlite3'}")}
 

@@ -153,9 +153,10 @@ def pair(url: str, code: str, timeout: float = 10.0) -> dict:
 class SyncClient(ApiClient):
     def __init__(self, outbox: Outbox, url: str, token: str, *, timeout: float = 10.0,
                  batch_size: int = 100, heartbeat_info=None, max_body_bytes: int = protocol.MAX_BODY_BYTES,
-                 learned=None):
+                 learned=None, on_public_url=None):
         super().__init__(url, token, timeout=timeout)
         self.outbox = outbox
+        self.on_public_url = on_public_url   # (url) -> None: the server's public address, from each heartbeat answer
         self.learned = learned   # sync.learned.LearnedPhrases, or None: this kiosk does not fetch them
         self.batch_size = max(1, min(batch_size, protocol.MAX_BATCH_ITEMS))
         self.max_body_bytes = min(max_body_bytes, protocol.MAX_BODY_BYTES)
@@ -283,7 +284,12 @@ class SyncClient(ApiClient):
         body = {"protocol": protocol.PROTOCOL_VERSION, "queue_length": clamp(c["pending"]),
                 "oldest_queued_s": clamp(c["oldest_pending_s"]), "rejected": clamp(c["rejected"]),
                 **self.heartbeat_info()}
-        self._call("POST", protocol.HEARTBEAT_PATH, json=body)
+        answer = self._call("POST", protocol.HEARTBEAT_PATH, json=body)
+        errors = protocol.validate_heartbeat_answer(answer)
+        if errors:   # the round's work is done; an address the kiosk cannot use is not kept
+            log.warning("heartbeat answer not kept: %s", errors)
+        elif answer.get("public_url") and self.on_public_url is not None:
+            self.on_public_url(answer["public_url"])
 
     def run_once(self, *, force: bool = True) -> dict:
         """One full round: send, report set-aside rows, pull updates, heartbeat. -> counts for `kiosk sync`."""
@@ -450,7 +456,7 @@ def outbox_path(config) -> Path:
     return config.data_dir / "outbox.sqlite3"
 
 
-def from_config(config, outbox: Outbox, heartbeat_info=None, learned=None) -> SyncClient:
+def from_config(config, outbox: Outbox, heartbeat_info=None, learned=None, on_public_url=None) -> SyncClient:
     s = config["server"]
     return SyncClient(outbox, s["url"], s["token"], timeout=s["timeout_s"], heartbeat_info=heartbeat_info,
-                      learned=learned)
+                      learned=learned, on_public_url=on_public_url)

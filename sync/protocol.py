@@ -95,6 +95,18 @@ HEARTBEAT_FIELDS = {"protocol": ("int", MAX_COUNT), "version": ("str", 32), "que
                     "oldest_queued_s": ("int?", MAX_COUNT), "rejected": ("int", MAX_COUNT),
                     "voice_health": ("str", 200), "printer_health": ("str", 200)}
 
+# The heartbeat's answer (sent every sync round): besides the envelope's "protocol", the server's settings the kiosk
+# keeps. public_url: where family phones reach the server (COMMUNITY_PUBLIC_URL), for the QR links on slips and
+# screens; "" = the server has none set (the kiosk keeps its own). So a kiosk paired before it was set learns it.
+PUBLIC_URL_MAX = 200
+_PUBLIC_URL_RE = re.compile(r"^https?://[^\s/?#@]+(/[^\s?#]*)?$")
+HEARTBEAT_ANSWER_FIELDS = ("protocol", "ok", "server_time", "public_url")
+
+# The community server announces itself on the LAN (mDNS / DNS-SD: server/advertise.py) for the kiosk's admin screen
+# to find (kiosk/discover.py). TXT properties: url (the address kiosks use), posts (post codes, comma-separated),
+# version (the server's), protocol (PROTOCOL_VERSION). Service names are at most 15 characters (RFC 6335).
+SERVICE_TYPE = "_xingfu-server._tcp.local."
+
 
 def receipt(post_code: str, number: int) -> str:
     """The receipt code: post code, a hyphen, 4 digits (the digits are what the resident says)."""
@@ -365,6 +377,29 @@ def validate_heartbeat(body) -> dict[str, str]:
                 errors[field] = bad_text(value)
         elif not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= bound:
             errors[field] = f"must be a whole number from 0 to {bound}"
+    return errors
+
+
+def public_url_problem(value) -> str:
+    """What is wrong with a public address for QR links ('' when it is one, or empty: not set)."""
+    if value == "":
+        return ""
+    if not isinstance(value, str) or len(value) > PUBLIC_URL_MAX or not _PUBLIC_URL_RE.match(value) \
+            or value.endswith("/") or bad_text(value):
+        return f"must be an http:// or https:// address without a trailing slash, at most {PUBLIC_URL_MAX} characters"
+    return ""
+
+
+def validate_heartbeat_answer(body) -> dict[str, str]:
+    """Field name -> what is wrong with the server's answer to a heartbeat (the kiosk checks it before keeping it)."""
+    if not isinstance(body, dict):
+        return {"body": "must be a JSON object"}
+    errors = {}
+    if body.get("ok") is not True:
+        errors["ok"] = "must be true"
+    problem = public_url_problem(body.get("public_url", ""))
+    if problem:
+        errors["public_url"] = problem
     return errors
 
 

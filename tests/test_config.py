@@ -32,6 +32,7 @@ def test_defaults_are_documented_and_valid():
     ({"post": {"buildings": []}}, "post.buildings"),
     ({"kiosk": {"timezone": "Mars/Base"}}, "kiosk.timezone"),
     ({"server": {"public_url": "phone"}}, "server.public_url"),
+    ({"server": {"discover_interfaces": ["wlan0"]}}, "server.discover_interfaces"),
 ])
 def test_bad_values_are_rejected_with_the_key_named(data, expected):
     with pytest.raises(config.ConfigError) as err:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Q
@@ -175,10 +176,12 @@ class HeartbeatIn(Schema):
     printer_health: str = Field("", max_length=_BEAT["printer_health"][1])
 
 
-class HeartbeatOut(Schema):
+class HeartbeatOut(Schema):   # protocol.HEARTBEAT_ANSWER_FIELDS, checked on the kiosk by validate_heartbeat_answer
     protocol: int
     ok: bool
     server_time: str
+    public_url: str = Field("", max_length=protocol.PUBLIC_URL_MAX,
+                            description="COMMUNITY_PUBLIC_URL, where phones reach the server for QR links; '' = not set")
 
 
 class Error(Schema):
@@ -228,7 +231,8 @@ def heartbeat(request):
     Kiosk.objects.filter(pk=request.auth.pk).update(
         last_seen=now, version=beat.version, queue_length=beat.queue_length, oldest_queued_s=beat.oldest_queued_s,
         voice_health=beat.voice_health, printer_health=beat.printer_health, heartbeat=beat.dict())
-    return {"protocol": protocol.PROTOCOL_VERSION, "ok": True, "server_time": now.isoformat()}
+    return {"protocol": protocol.PROTOCOL_VERSION, "ok": True, "server_time": now.isoformat(),
+            "public_url": settings.PUBLIC_URL}
 
 
 @api.get("/catalog", response=dict, summary="The request catalog: category ids, labels, urgency")

@@ -41,6 +41,7 @@ class RealServer:
             self.env["DATABASE_URL"] = database_url
         self.proc: subprocess.Popen | None = None
         self.starts = 0
+        self.serve_args: list[str] = []   # more `serve` options, e.g. --no-advertise
 
     def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "server.cli", *args], env=self.env, capture_output=True,
@@ -51,7 +52,7 @@ class RealServer:
 
     def start(self) -> None:
         self.proc = subprocess.Popen([sys.executable, "-m", "server.cli", "serve", "--port", str(self.port),
-                                      "--threads", "4"], env=self.env,
+                                      "--threads", "4", *self.serve_args], env=self.env,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.starts += 1
         deadline = time.monotonic() + 60

@@ -19,7 +19,9 @@ def kiosk_app(tmp_path_factory):
     width, height = (int(x) for x in size.split("x"))
     screen = {"fullscreen": False, "width": width, "height": height, "diagonal_inches": float(inches)}
     cfg = kconfig.parse({"kiosk": {"data_dir": str(data)}, "screen": screen,
-                         "server": {"url": f"http://127.0.0.1:{free_port()}", "public_url": "http://192.168.1.20:8700"}},
+                         "server": {"url": f"http://127.0.0.1:{free_port()}", "public_url": "http://192.168.1.20:8700",
+                                    # 查找服务器 (mDNS) asks on loopback only: no test sends to the machine's LAN
+                                    "discover_interfaces": ["127.0.0.1"]}},
                         "test config", data / "kiosk.toml")
     h = start_app(cfg, RecordingSpeaker())
     h.app.build_all_screens()   # the App builds screens after home is drawn; tests reach for any at once

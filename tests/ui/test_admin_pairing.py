@@ -20,7 +20,8 @@ def test_pairing_on_the_admin_keypad_writes_token_and_public_address(ui, monkeyp
         monkeypatch.setitem(ui.app.services.config["server"], "url", srv.url)
         code = srv.cli_json("add-kiosk", "--post", "WJZ1", "--name", "大厅", "--pairing")["pairing_code"]
         screen = _admin(ui)
-        find.tap(ui, "配对")
+        find.tap(ui, "配对")                            # step 1: the server, the configured one first
+        find.tap(ui, f"设置里的服务器 · {srv.url.removeprefix('http://')}")
         assert screen.panel == "pair" and srv.url in find.texts(screen)
         find.type_digits(ui, code)
         ui.screenshot(artefacts / "screens" / "admin_pair_code.png")

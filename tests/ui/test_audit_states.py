@@ -186,7 +186,7 @@ def test_every_registered_screen_state_is_audited(ui, artefacts, monkeypatch, tm
     find.tap(ui, "确定")
     audit("admin", "main")
     admin = app.sm.current_screen
-    for panel in ("sound", "voice", "register", "pair"):
+    for panel in ("sound", "voice", "register", "pair", "servers"):
         admin.show(panel)
         audit("admin", panel)
     admin.show("main")

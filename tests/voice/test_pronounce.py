@@ -28,6 +28,7 @@ NOT_SPOKEN = {"admin.rejected_item", "admin.unreadable_item", "admin.last_error"
               "admin.disk_free", "health.voice_off_detail", "slip.when", "slip.phone",   # slip: printed only
               "find.line", "find.chosen",   # shown; find.say_line is what is said
               "admin.pair_prompt", "admin.public_loopback",   # for the cadre, with a command and a setting name
+              "admin.server_row",   # shown: a server found on the LAN and its address
               "slip.date",   # printed only
               # For the cadre at the admin screen or `kiosk sync`: an HTTP status, JSON, a field or setting name,
               # or the server's own words. (lesson.practice_failed speaks a lessons-client failure, and so may say
