@@ -37,7 +37,12 @@ WINDOWED = 24                # longer utterances are matched only around the syl
 PLACE_PAIR = ("home_repair", "building_facility")
 OBJECT_ONLY = 0.6
 BARE = 3                     # at most this many other characters: the fixture is the whole request
-FAULT_BEFORE, FAULT_AFTER = 3, 10   # where a fault word counts for a fixture: 灯泡坏了, 冰凉冰凉的暖气片            # a fixture named with no fault word: below THRESHOLD, a hint only
+FAULT_BEFORE, FAULT_AFTER = 3, 10   # where a fault word counts for a fixture: 灯泡坏了, 冰凉冰凉的暖气片
+# Characters that carry no meaning of their own in a phrase (油[没有了], [不]亮): a phrase heard only by sound must
+# have one of its other characters heard as written (unless it is nearly all that was said), or it is a word boundary
+# crossed by sound (理疗 in 群里聊天:
+# li liao; 油没有了 in 有没有毛病), not a recogniser's slip, which swaps one character of a word, not all of it.
+FUNCTION = frozenset("没有了不的一个是着过吗呢吧啊么")
 
 _LINKS = frozenset("就也都又还已")   # may stand between a request word and its negation: 送饭就不用了
 _NOT_HAN = re.compile(r"[^\u4e00-\u9fff]+")
@@ -388,7 +393,13 @@ class IntentMatcher:
             cost, s, e = best_span(words, utt, costs)
         else:   # a long utterance: only around where the phrase's sounds are heard
             cost, s, e = min(best_span(words, utt, costs, lo, hi) for lo, hi in _windows(words, costs, n))
-        return Hit(cid, phrase, max(0.0, 1 - cost / n), s, e)
+        score = max(0.0, 1 - cost / n)
+        content = {w.char for w in words if w.char not in FUNCTION}
+        if content and content.isdisjoint(u.char for u in utt[s:e]) and len(utt) - (e - s) > BARE:
+            # every meaningful character only by sound, amid other words: a hint, never a request (said nearly
+            # alone, 赔真 is still 陪诊: there is no other word for it to straddle)
+            score = min(score, OBJECT_ONLY)
+        return Hit(cid, phrase, score, s, e)
 
     def _candidates(self, utt: tuple[Syl, ...]) -> list[int]:
         """The phrases that could come near the threshold: each syllable heard nowhere costs at least HALF."""

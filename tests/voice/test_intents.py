@@ -307,3 +307,20 @@ def test_the_complaint_not_how_it_travels_is_the_request(matcher):
 def test_talk_about_how_things_are_is_no_request(matcher, text):
     m = matcher.match(text)
     assert m.intent is None and m.ask is None, m
+
+
+@pytest.mark.parametrize("text, wrong", [
+    ("他们几个在屋里聊天呢", "health_service"),       # 里聊 li liao sounds like 理疗, but no character of it is said
+    ("你看柜子里有没有毛巾", "shopping"),             # 有没有 sounds like 油没有(了): 油 itself is not said
+])
+def test_a_phrase_heard_only_by_sound_across_other_words_is_no_evidence(matcher, text, wrong):
+    m = matcher.match(text)
+    assert m.intent != wrong and wrong not in (m.ask or ())
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("我想做个理聊", "health_service"),     # one character of the word misheard: the other is said as written
+    ("赔真", "medical_escort"),             # the whole word misheard, but it is all that was said
+])
+def test_a_recognisers_slip_inside_one_word_is_still_heard(matcher, text, intent):
+    assert matcher.match(text).intent == intent
