@@ -263,6 +263,8 @@ class Cues:
     asks: list[str] = field(default_factory=list)      # 帮我 / 能不能 / 把: asking for what follows
     ask_reach: int = 4
     carriers: frozenset[str] = frozenset()            # 反映 / 投诉: how a complaint travels, not what it is
+    markers: re.Pattern | None = None                 # a need told: asking, an act, trouble (帮/想/送/坏/没了 …)
+    marker_words: tuple[tuple[str, ...], ...] = ()    # the markers that are plain words of 2+ characters, by sound
 
     @classmethod
     def from_dialogue(cls, d: dict) -> Cues:
@@ -272,7 +274,26 @@ class Cues:
                    [re.compile(p) for p in neg.get("chat", [])], neg.get("but", []), two.get("joins", []),
                    d.get("boundary", {}).get("words", []), {c: set(ws) for c, ws in obj.items()}, faults,
                    dict(d.get("places", {})), d.get("need", {}).get("before", []), d.get("need", {}).get("reach", 4),
-                   frozenset(d.get("need", {}).get("carriers", [])))
+                   frozenset(d.get("need", {}).get("carriers", [])),
+                   re.compile("|".join(d.get("need", {}).get("markers", []))) if d.get("need", {}).get("markers") else None,
+                   tuple(tuple(u.fold for u in syllables(w)) for w in d.get("need", {}).get("markers", [])
+                         if len(w) >= 2 and not _NOT_HAN.search(w)))
+
+    def no_need(self, raw: str, hits: list[Hit]) -> bool:
+        """More was said than the request word, and nothing in it asks, names an act or tells of trouble (超市今天
+        人多得很, 邻居家的娃考上大学了): a place or a thing named in talk. The word said (nearly) alone is a request,
+        and so is one whose catalog phrase tells the trouble itself (漏水, 矛盾, 老鼠: heard by sound like any phrase,
+        so a recogniser's 陋水 still tells it). The other markers count only as written: by sound, single characters
+        would be everywhere (楼 sounds like 漏, 去 like 取); words of two characters or more are heard by sound too
+        (拥完 is 用完, 啥驶候 is 啥时候)."""
+        if self.markers is None or len(raw) - hits[0].width <= BARE:
+            return False
+        if any(self.markers.search(h.phrase) for h in hits if h.score >= THRESHOLD):
+            return False
+        if self.markers.search(raw):
+            return False
+        folds = tuple(u.fold for u in syllables(raw))
+        return not any(folds[i: i + len(w)] == w for w in self.marker_words for i in range(len(folds) - len(w) + 1))
 
     def hidden(self, text: str, hit: Hit) -> bool:
         """The hit lies inside a longer word that means something else (脏 in 心脏)."""
@@ -483,7 +504,7 @@ class IntentMatcher:
             if why:   # 暖气今年烧得挺热: talk, though the fixture alone was weak already
                 return no_intent(why)
             return no_intent("low")
-        why = self.cues.nothing_wrong(cleaned, evidence)
+        why = self.cues.nothing_wrong(cleaned, evidence) or ("chat" if self.cues.no_need(raw, [first, *evidence]) else "")
         if why:
             return no_intent(why)
         if second.score >= THRESHOLD and first.apart(second):

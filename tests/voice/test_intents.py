@@ -324,3 +324,35 @@ def test_a_phrase_heard_only_by_sound_across_other_words_is_no_evidence(matcher,
 ])
 def test_a_recognisers_slip_inside_one_word_is_still_heard(matcher, text, intent):
     assert matcher.match(text).intent == intent
+
+
+@pytest.mark.parametrize("text", [
+    "昨天去超市转了一圈", "菜市场的洋芋三块钱一斤", "我们楼的电梯是新换的", "邻居家的娃考上大学了",
+    "楼下的超市关门了", "低保的钱这个月到了",
+])
+def test_a_place_or_thing_named_with_no_need_told_is_no_request(matcher, text):
+    """Nothing asked, no act, no trouble: talk about a place or a thing (dialogue.toml [need] markers)."""
+    m = matcher.match(text)
+    assert m.intent is None and not m.ask, m
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("低保", "welfare_aid"),                       # the word said alone is a request
+    ("院子里蟑螂多得很", "sanitation"),             # trouble told
+    ("小区路灯黑了好几天", "building_facility"),
+    ("我家窗户玻璃碎了", "home_repair"),
+    ("和隔壁有矛盾", "neighbor_dispute"),           # the catalog word is the trouble itself
+    ("家 里 水管 陋水 了", "home_repair"),          # ... also when the recogniser wrote it by sound
+    ("燃气快拥完了", "gas_recharge"),               # a two-character marker heard by sound (用完)
+])
+def test_a_need_told_by_asking_an_act_or_trouble_is_a_request(matcher, text, intent):
+    assert matcher.match(text).intent == intent
+
+
+@pytest.mark.parametrize("text", [
+    "医院我自己能去", "我自己会充燃气卡", "刚从社区医院回来", "我闺女给我买了个新手机", "隔壁王姐今天去医院复查了",
+    "燃气公司的人昨天来查过表了", "水龙头不滴了", "超市鸡蛋特价", "我在医院干了三十年",
+])
+def test_can_do_it_oneself_done_already_been_and_back_prices_and_work_are_no_request(matcher, text):
+    m = matcher.match(text)
+    assert m.intent is None and not m.ask, m
