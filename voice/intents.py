@@ -33,6 +33,8 @@ SAME_CHAR, SAME_SOUND, DIALECT, HALF = 0.0, 0.08, 0.15, 0.7
 INSERT, DELETE = 0.5, 0.75   # an extra syllable inside a phrase is cheaper than a missing one
 LIGHT_INSERT = 0.15          # measure words and particles said inside a phrase: 挂个号, 取一下药, 留个言
 LIGHT = frozenset("个一下点了些份的")
+SKIP = frozenset("个些点份")   # measure words said inside a derived phrase, otherwise heard as written: 送些吃的
+# (not 一/下: they are parts of words, and 过不下去 without 下 would be 过不去)
 WINDOWED = 24                # longer utterances are matched only around the syllables each phrase could use
 PLACE_PAIR = ("home_repair", "building_facility")
 OBJECT_ONLY = 0.6
@@ -353,15 +355,17 @@ class Cues:
 
 class IntentMatcher:
     def __init__(self, phrases: dict[str, list[str]], dialogue: dict | None = None,
-                 derived: dict[str, list[str]] | None = None, derived_weight: float = 1.0):
+                 derived: dict[str, list[str]] | None = None, derived_weight: float = 1.0,
+                 patterns: dict[str, list[str]] | None = None):
         """`phrases`: the catalog's, per category, heard however the recogniser wrote them; `derived`: more
-        from voice/lexicon.py (a thesaurus, a dialect lexicon), heard only as written (they are there for their
+        from voice/lexicon.py (a dialect lexicon, situations), heard only as written (they are there for their
         meaning, and hundreds of them matched by sound would cost time and false alarms: 上好 is not 商号),
         whose hits count `derived_weight` times as much."""
         dialogue = dialogue if dialogue is not None else load_dialogue()
         self.phrases = [(cid, p, syllables(p)) for cid, ps in phrases.items() for p in ps if syllables(p)]
         self.derived = [(cid, p) for cid, ps in (derived or {}).items() for p in ps if len(p) >= 2]
         self.derived_weight = derived_weight
+        self.patterns = [(cid, re.compile(p)) for cid, ps in (patterns or {}).items() for p in ps]
         self._by_sound = _sound_index(self.phrases)
         self.fillers = sorted(dialogue["filler"]["words"], key=len, reverse=True)
         self.smalltalk = [s for s in dialogue["smalltalk"]["phrases"]]
@@ -371,15 +375,15 @@ class IntentMatcher:
         self.cues = Cues.from_dialogue(dialogue)
 
     @classmethod
-    def from_catalog(cls, catalog, dialogue: dict | None = None, thesaurus: bool = True,
-                     dialect: bool = True, situations: bool = True) -> IntentMatcher:
-        """The kiosk's matcher: the catalog's phrases, their Cilin synonyms, the Lanzhou lexicon's words and the
-        situations that tell a need without naming it (assets/situations.toml)."""
-        from voice.lexicon import DERIVED_WEIGHT, derived_phrases
+    def from_catalog(cls, catalog, dialogue: dict | None = None, dialect: bool = True,
+                     situations: bool = True) -> IntentMatcher:
+        """The kiosk's matcher: the catalog's phrases, the Lanzhou lexicon's words and the situations that tell a
+        need without naming it (assets/situations.toml: phrases and patterns)."""
+        from voice.lexicon import DERIVED_WEIGHT, derived_phrases, situation_patterns
 
         phrases = {c.id: list(c.phrases) for c in catalog.categories}
-        derived = derived_phrases(phrases, thesaurus, dialect, situations) if thesaurus or dialect or situations else None
-        return cls(phrases, dialogue, derived, DERIVED_WEIGHT)
+        derived = derived_phrases(phrases, dialect, situations) if dialect or situations else None
+        return cls(phrases, dialogue, derived, DERIVED_WEIGHT, situation_patterns() if situations else None)
 
     def add_phrases(self, category: str | None, phrases) -> int:
         """Phrases learned in the field (sync/learned.py), added at run time and heard like the catalog's;
@@ -440,13 +444,30 @@ class IntentMatcher:
         costs = CostRows(utt)
         out = [h for h in (self._phrase_hit(*self.phrases[i], costs) for i in self._candidates(utt)) if h.score > 0]
         text = "".join(u.char for u in utt)
-        out += [Hit(cid, p, self.derived_weight, text.find(p), text.find(p) + len(p)) for cid, p in self.derived
-                if p in text]
+        out += self._derived_hits(text)
         # word boundaries: a hit inside a longer word that means something else is no evidence (脏 in 心脏)
         out = [h for h in out if not self.cues.hidden(text, h)]
         # specificity: a hit inside a longer strong hit of another category is not evidence (漏水 in 屋顶漏水)
         strong = [h for h in out if h.score >= THRESHOLD]
         return [h for h in out if not any(o.category != h.category and h.inside(o) for o in strong)]
+
+    def _derived_hits(self, text: str) -> list[Hit]:
+        """Derived phrases heard as written; one with no measure word of its own also with measure words said
+        inside it (送些吃的 is 送吃的, 查个身体 is 查身体); patterns for a need whose words stand apart (充一百块钱的气)."""
+        at = [i for i, c in enumerate(text) if c not in SKIP]
+        bare = "".join(text[i] for i in at)
+        out = []
+        for cid, p in self.derived:
+            i = text.find(p)
+            if i >= 0:
+                out.append(Hit(cid, p, self.derived_weight, i, i + len(p)))
+            elif len(bare) < len(text) and not SKIP.intersection(p) and (i := bare.find(p)) >= 0:
+                out.append(Hit(cid, p, self.derived_weight, at[i], at[i + len(p) - 1] + 1))
+        for cid, pat in self.patterns:
+            m = pat.search(text)
+            if m:
+                out.append(Hit(cid, pat.pattern, self.derived_weight, m.start(), m.end()))
+        return out
 
     @staticmethod
     def best_per_category(hits: list[Hit]) -> list[Hit]:
