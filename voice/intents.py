@@ -349,8 +349,16 @@ class Cues:
         return False
 
     def joined(self, text: str, first: Hit, second: Hit) -> bool:
-        between = text[first.end: second.start]
-        return any(w in between for w in self.joins)
+        """Two requests: a join word between them (充燃气，还有帮我买点菜), or one after the second's word (明个去医院
+        还要个人陪), or 也 said of the second thing (水龙头坏了 楼道灯也不亮了) — the latter two only when each part
+        tells a need of its own (a need marker in it), so a story told before a need stays one request."""
+        if any(w in text[first.end: second.start] for w in self.joins):
+            return True
+        later = text[second.start:]
+        if not (any(w in later for w in self.joins) or "也" in later[:second.width + 3]):
+            return False
+        return self.markers is not None and all(
+            self.markers.search(part) for part in (text[first.start: second.start], later))
 
 
 class IntentMatcher:

@@ -356,3 +356,28 @@ def test_a_need_told_by_asking_an_act_or_trouble_is_a_request(matcher, text, int
 def test_can_do_it_oneself_done_already_been_and_back_prices_and_work_are_no_request(matcher, text):
     m = matcher.match(text)
     assert m.intent is None and not m.ask, m
+
+
+@pytest.mark.parametrize("text, first, second", [
+    ("屋里的灯坏了 单元门也关不上了", "home_repair", "building_facility"),    # 也 said of the second thing
+    ("帮我把气费交了 下礼拜去医院还要个人陪", "gas_recharge", "medical_escort"),   # a join word after the second
+])
+def test_two_requests_each_with_its_own_need_are_both_heard(matcher, text, first, second):
+    m = matcher.match(text)
+    assert (m.intent, m.also) == (first, second), m
+
+
+def test_a_story_before_the_need_is_not_a_second_request(matcher):
+    # 住院 is what happened, the need is the meals: never escort first with meals offered after
+    m = matcher.match("老伴住院了 饭也没人做 能不能送饭")
+    assert m.intent in (None, "meal_delivery") and m.intent != "medical_escort"
+
+
+@pytest.mark.parametrize("text", ["我要去医院复查 一个人不方便", "儿子在外地上班 我去医院没人陪"])
+def test_talk_cues_give_way_to_a_need_told_after_them(matcher, text):
+    assert matcher.match(text).intent == "medical_escort"
+
+
+def test_a_delivery_reported_done_is_no_request(matcher):
+    m = matcher.match("饭刚才送来了")
+    assert m.intent is None and not m.ask
