@@ -381,3 +381,16 @@ def test_talk_cues_give_way_to_a_need_told_after_them(matcher, text):
 def test_a_delivery_reported_done_is_no_request(matcher):
     m = matcher.match("饭刚才送来了")
     assert m.intent is None and not m.ask
+
+
+@pytest.mark.parametrize("text", [
+    "多亏你们帮我修了水管", "残疾证的手续办完了", "我以前在老年大学学过书法", "儿子说明天带我去医院",
+    "孙女教会我用微信了", "药店我自己能去 不用你们操心",
+])
+def test_thanks_for_what_was_done_done_learned_and_family_seeing_to_it_are_no_request(matcher, text):
+    m = matcher.match(text)
+    assert m.intent is None and not m.ask, m
+
+
+def test_family_away_is_still_a_need(matcher):
+    assert matcher.match("儿子在外地 没人陪我去医院").intent == "medical_escort"
