@@ -38,13 +38,14 @@ SKIP = frozenset("个些点份")   # measure words said inside a derived phrase,
 WINDOWED = 24                # longer utterances are matched only around the syllables each phrase could use
 PLACE_PAIR = ("home_repair", "building_facility")
 OBJECT_ONLY = 0.6
+HEARD_WELL = 0.9             # a phrase heard this well may tell the need by its own words (陋水 is 漏水)
 BARE = 3                     # at most this many other characters: the fixture is the whole request
 FAULT_BEFORE, FAULT_AFTER = 3, 10   # where a fault word counts for a fixture: 灯泡坏了, 冰凉冰凉的暖气片
 # Characters that carry no meaning of their own in a phrase (油[没有了], [不]亮): a phrase heard only by sound must
 # have one of its other characters heard as written (unless it is nearly all that was said), or it is a word boundary
 # crossed by sound (理疗 in 群里聊天:
 # li liao; 油没有了 in 有没有毛病), not a recogniser's slip, which swaps one character of a word, not all of it.
-FUNCTION = frozenset("没有了不的一个是着过吗呢吧啊么")
+FUNCTION = frozenset("没有了不的一个是着过吗呢吧啊么得很")
 
 _LINKS = frozenset("就也都又还已")   # may stand between a request word and its negation: 送饭就不用了
 _NOT_HAN = re.compile(r"[^\u4e00-\u9fff]+")
@@ -266,7 +267,7 @@ class Cues:
     ask_reach: int = 4
     carriers: frozenset[str] = frozenset()            # 反映 / 投诉: how a complaint travels, not what it is
     markers: re.Pattern | None = None                 # a need told: asking, an act, trouble (帮/想/送/坏/没了 …)
-    marker_words: tuple[tuple[str, ...], ...] = ()    # the markers that are plain words of 2+ characters, by sound
+    marker_words: tuple[tuple[str, tuple[str, ...]], ...] = ()   # plain markers of 2+ characters, heard by sound
 
     @classmethod
     def from_dialogue(cls, d: dict) -> Cues:
@@ -278,24 +279,27 @@ class Cues:
                    dict(d.get("places", {})), d.get("need", {}).get("before", []), d.get("need", {}).get("reach", 4),
                    frozenset(d.get("need", {}).get("carriers", [])),
                    re.compile("|".join(d.get("need", {}).get("markers", []))) if d.get("need", {}).get("markers") else None,
-                   tuple(tuple(u.fold for u in syllables(w)) for w in d.get("need", {}).get("markers", [])
+                   tuple((w, tuple(u.fold for u in syllables(w))) for w in d.get("need", {}).get("markers", [])
                          if len(w) >= 2 and not _NOT_HAN.search(w)))
 
     def no_need(self, raw: str, hits: list[Hit]) -> bool:
         """More was said than the request word, and nothing in it asks, names an act or tells of trouble (超市今天
         人多得很, 邻居家的娃考上大学了): a place or a thing named in talk. The word said (nearly) alone is a request,
         and so is one whose catalog phrase tells the trouble itself (漏水, 矛盾, 老鼠: heard by sound like any phrase,
-        so a recogniser's 陋水 still tells it). The other markers count only as written: by sound, single characters
+        so a recogniser's 陋水 still tells it, but heard well: 下雨楼道 is not 下雨漏水). The other markers count only as written: by sound, single characters
         would be everywhere (楼 sounds like 漏, 去 like 取); words of two characters or more are heard by sound too
-        (拥完 is 用完, 啥驶候 is 啥时候)."""
+        (拥完 is 用完, 啥驶候 is 啥时候), with one meaningful character as written (潮得很 is not 吵得很)."""
         if self.markers is None or len(raw) - hits[0].width <= BARE:
             return False
-        if any(self.markers.search(h.phrase) for h in hits if h.score >= THRESHOLD):
+        if any(self.markers.search(h.phrase) for h in hits if h.score >= HEARD_WELL):
             return False
         if self.markers.search(raw):
             return False
-        folds = tuple(u.fold for u in syllables(raw))
-        return not any(folds[i: i + len(w)] == w for w in self.marker_words for i in range(len(folds) - len(w) + 1))
+        syl = syllables(raw)
+        folds = tuple(u.fold for u in syl)
+        return not any(folds[i: i + len(w)] == w
+                       and any(u.char == c for u, c in zip(syl[i: i + len(w)], word, strict=True) if c not in FUNCTION)
+                       for word, w in self.marker_words for i in range(len(folds) - len(w) + 1))
 
     def hidden(self, text: str, hit: Hit) -> bool:
         """The hit lies inside a longer word that means something else (脏 in 心脏)."""
@@ -322,8 +326,10 @@ class Cues:
         return any(w in head and len(head) - head.rindex(w) - len(w) <= self.ask_reach for w in self.asks)
 
     def place(self, text: str) -> set[str]:
-        """The categories whose places are named (楼道 → building_facility, 家里 → home_repair)."""
-        return {c for c, ws in self.places.items() if any(w in text for w in ws)}
+        """The categories whose places are named (楼道 → building_facility, 家里 → home_repair); a place followed by
+        someone (楼下说…, 楼下的人, 楼下那家) names the people living there, not where a thing is broken."""
+        return {c for c, ws in self.places.items()
+                if any(re.search(re.escape(w) + "(?!说|的人|那家|邻居|的老|家的)", text) for w in ws)}
 
     def negated(self, text: str, hit: Hit, reach: int = 4) -> bool:
         head, tail = text[max(0, hit.start - reach - 3): hit.start], text[hit.end: hit.end + reach]

@@ -394,3 +394,15 @@ def test_thanks_for_what_was_done_done_learned_and_family_seeing_to_it_are_no_re
 
 def test_family_away_is_still_a_need(matcher):
     assert matcher.match("儿子在外地 没人陪我去医院").intent == "medical_escort"
+
+
+def test_a_place_followed_by_someone_names_people_not_where_a_thing_is(matcher):
+    # 楼下 is the building's place (楼下的长凳坏了), but 楼下说… is the people downstairs: never the building
+    m = matcher.match("楼下说我家水管漏水了")
+    assert m.intent != "building_facility" and "building_facility" not in (m.ask or ())
+    assert matcher.match("楼下的长凳断了 找人修一下").intent == "building_facility"
+
+
+def test_a_trouble_word_heard_only_loosely_by_sound_does_not_tell_a_need(matcher):
+    m = matcher.match("前天下雨 楼道里潮得很 今天晒干了")   # 下雨楼道 is not 下雨漏水
+    assert m.intent is None and not m.ask, m
