@@ -61,8 +61,9 @@ def derived_phrases(phrases: dict[str, list[str]], dialect: bool = True,
     for cid, ps in made.items():
         others = [q for c, qs in phrases.items() if c != cid for q in qs if len(q) >= 2]
         out[cid] = sorted(p for p in ps if len(owners[p]) == 1 and not any(q in p for q in others))
-    if situations:
-        told = situation_table()
+    if situations:   # the dialect lexicon applies to situations too: 没动静 is also 么动静
+        told = {cid: set(ps).union(*(_substitutions(p, table) for table in tables for p in ps))
+                for cid, ps in situation_table().items()}
         shared = {p for cid, ps in told.items() for p in ps if sum(p in qs for qs in told.values()) > 1}
         for cid, ps in told.items():
             if cid in out:

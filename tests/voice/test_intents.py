@@ -406,3 +406,12 @@ def test_a_place_followed_by_someone_names_people_not_where_a_thing_is(matcher):
 def test_a_trouble_word_heard_only_loosely_by_sound_does_not_tell_a_need(matcher):
     m = matcher.match("前天下雨 楼道里潮得很 今天晒干了")   # 下雨楼道 is not 下雨漏水
     assert m.intent is None and not m.ask, m
+
+
+def test_someone_else_saying_it_is_fine_is_not_the_resident_saying_so(matcher):
+    assert matcher.match("物业说没事 可楼道灯还是不亮").intent == "building_facility"
+
+
+@pytest.mark.parametrize("text, intent", [("孙女在兰大上学", None), ("老年大学的课我想报上 学一哈", "phone_class")])
+def test_going_to_school_is_talk_but_signing_up_to_learn_is_not(matcher, text, intent):
+    assert matcher.match(text).intent == intent

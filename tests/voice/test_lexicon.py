@@ -150,3 +150,8 @@ def test_a_situation_is_not_read_across_a_syllable_that_is_part_of_a_word(full):
 ])
 def test_more_lanzhou_words(full, text, intent):
     assert full.match(text).intent == intent
+
+
+def test_the_dialect_lexicon_applies_to_situations_too(plain, full):
+    # situations.toml has 没火了; the lexicon's 么 (= 没) makes 么火了 heard as well
+    assert full.match("灶上么火了").intent == "gas_recharge"
