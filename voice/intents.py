@@ -380,6 +380,7 @@ class IntentMatcher:
         self.derived = [(cid, p) for cid, ps in (derived or {}).items() for p in ps if len(p) >= 2]
         self.derived_weight = derived_weight
         self.patterns = [(cid, re.compile(p)) for cid, ps in (patterns or {}).items() for p in ps]
+        self._pattern_texts = frozenset(p.pattern for _, p in self.patterns)
         self._by_sound = _sound_index(self.phrases)
         self.fillers = sorted(dialogue["filler"]["words"], key=len, reverse=True)
         self.smalltalk = [s for s in dialogue["smalltalk"]["phrases"]]
@@ -461,8 +462,9 @@ class IntentMatcher:
         out += self._derived_hits(text)
         # word boundaries: a hit inside a longer word that means something else is no evidence (脏 in 心脏)
         out = [h for h in out if not self.cues.hidden(text, h)]
-        # specificity: a hit inside a longer strong hit of another category is not evidence (漏水 in 屋顶漏水)
-        strong = [h for h in out if h.score >= THRESHOLD]
+        # specificity: a hit inside a longer strong hit of another category is not evidence (漏水 in 屋顶漏水); a
+        # pattern's span is loose (手机上…不会 spans what lies between), so it hides nothing
+        strong = [h for h in out if h.score >= THRESHOLD and h.phrase not in self._pattern_texts]
         return [h for h in out if not any(o.category != h.category and h.inside(o) for o in strong)]
 
     def _derived_hits(self, text: str) -> list[Hit]:

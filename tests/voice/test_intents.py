@@ -415,3 +415,16 @@ def test_someone_else_saying_it_is_fine_is_not_the_resident_saying_so(matcher):
 @pytest.mark.parametrize("text, intent", [("孙女在兰大上学", None), ("老年大学的课我想报上 学一哈", "phone_class")])
 def test_going_to_school_is_talk_but_signing_up_to_learn_is_not(matcher, text, intent):
     assert matcher.match(text).intent == intent
+
+
+def test_a_patterns_loose_span_hides_no_other_categorys_word(matcher):
+    # the phone pattern spans 手机上…不会; 体检 inside it is still evidence: health, or asked, never phone alone
+    m = matcher.match("女儿说手机上能约体检 我不会弄 想直接在社区做个体检")
+    assert m.intent != "phone_class"
+    assert m.intent == "health_service" or "health_service" in (m.ask or ())
+
+
+@pytest.mark.parametrize("text", ["上个月燃气公司来人修了表", "隔壁老李经常帮我买菜"])
+def test_a_visit_that_was_made_and_a_neighbours_habit_are_no_request(matcher, text):
+    m = matcher.match(text)
+    assert m.intent is None and not m.ask, m
