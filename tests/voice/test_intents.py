@@ -428,3 +428,9 @@ def test_a_patterns_loose_span_hides_no_other_categorys_word(matcher):
 def test_a_visit_that_was_made_and_a_neighbours_habit_are_no_request(matcher, text):
     m = matcher.match(text)
     assert m.intent is None and not m.ask, m
+
+
+@pytest.mark.parametrize("text", ["我外孙女在兰大二院当护士", "闺女回来给我带了好多鸡蛋", "刚吃过饭 出来转转"])
+def test_someones_job_what_family_brought_and_a_meal_eaten_are_no_request(matcher, text):
+    m = matcher.match(text)
+    assert m.intent is None and not m.ask, m
