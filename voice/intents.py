@@ -47,7 +47,8 @@ FAULT_BEFORE, FAULT_AFTER = 3, 10   # where a fault word counts for a fixture: �
 # li liao; 油没有了 in 有没有毛病), not a recogniser's slip, which swaps one character of a word, not all of it.
 FUNCTION = frozenset("没有了不的一个是着过吗呢吧啊么得很")
 
-_LINKS = frozenset("就也都又还已")   # may stand between a request word and its negation: 送饭就不用了
+_LINKS = frozenset("就也都又还已")
+_ASKS = frozenset("能帮请")   # may stand between a request word and its negation: 送饭就不用了
 _NOT_HAN = re.compile(r"[^\u4e00-\u9fff]+")
 
 
@@ -333,7 +334,10 @@ class Cues:
 
     def negated(self, text: str, hit: Hit, reach: int = 4) -> bool:
         head, tail = text[max(0, hit.start - reach - 3): hit.start], text[hit.end: hit.end + reach]
-        return (any(w in head and len(head) - head.rindex(w) - len(w) <= reach for w in self.before)
+        # an ask after the negation starts a new request: 我不想做了 能送个饭不 (能/帮/请 end the negation's reach,
+        # unless right after it: 不需要帮我买菜)
+        return (any(w in head and len(head) - head.rindex(w) - len(w) <= reach
+                    and not _ASKS.intersection(head[head.rindex(w) + len(w) + 1:]) for w in self.before)
                 or any(tail.startswith(w) or (tail[:1] in _LINKS and tail[1:].startswith(w)) for w in self.after))
 
     def nothing_wrong(self, text: str, hits: list[Hit]) -> str:

@@ -434,3 +434,13 @@ def test_a_visit_that_was_made_and_a_neighbours_habit_are_no_request(matcher, te
 def test_someones_job_what_family_brought_and_a_meal_eaten_are_no_request(matcher, text):
     m = matcher.match(text)
     assert m.intent is None and not m.ask, m
+
+
+def test_an_ask_after_a_negation_starts_a_new_request(matcher):
+    # 不想做了 negates nothing asked: 能…送饭 after it is the request
+    assert matcher.match("今天我不想做了 能送个饭不").intent == "meal_delivery"
+    assert matcher.match("不想要送饭了").intent is None
+
+
+def test_the_neighbours_above_quarrelling_is_heard_across_a_few_words(matcher):
+    assert matcher.match("楼上那家的两口子一到半夜就吵 我睡不着").intent == "neighbor_dispute"

@@ -155,3 +155,7 @@ def test_more_lanzhou_words(full, text, intent):
 def test_the_dialect_lexicon_applies_to_situations_too(plain, full):
     # situations.toml has 没火了; the lexicon's 么 (= 没) makes 么火了 heard as well
     assert full.match("灶上么火了").intent == "gas_recharge"
+
+
+def test_a_lamp_not_lit_in_lanzhou_words(full):
+    assert full.match("屋里的灯不着了").intent == "home_repair"     # 不着 = 不亮 (of a lamp)
