@@ -511,7 +511,9 @@ class IntentMatcher:
         folds = [u.fold for u in syllables(cleaned)]
         talk = [(at, at + len(t)) for t in self._talk_sounds for at in range(len(folds) - len(t) + 1)
                 if tuple(folds[at: at + len(t)]) == t]
-        kept = [h for h in heard if not any(a < h.end and h.start < b for a, b in talk)]
+        # (a longer request phrase that holds the talk word is its own reading: 替我谢谢 is a message, not thanks)
+        kept = [h for h in heard if not any(a < h.end and h.start < b and not (h.start <= a and b <= h.end
+                                                                                and h.width > b - a) for a, b in talk)]
         unnegated = [h for h in kept if not self.cues.negated(cleaned, h)]
         # a fixture with nothing wrong with it is weak evidence (冰箱里空荡荡的: the need is told elsewhere)
         unnegated = [Hit(h.category, h.phrase, min(h.score, OBJECT_ONLY), h.start, h.end)

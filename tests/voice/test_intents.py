@@ -444,3 +444,13 @@ def test_an_ask_after_a_negation_starts_a_new_request(matcher):
 
 def test_the_neighbours_above_quarrelling_is_heard_across_a_few_words(matcher):
     assert matcher.match("楼上那家的两口子一到半夜就吵 我睡不着").intent == "neighbor_dispute"
+
+
+def test_a_request_phrase_holding_a_small_talk_word_is_its_own_reading(matcher):
+    assert matcher.match("替我谢谢送饭的那个小伙子").intent == "message"     # 谢谢 alone is small talk
+    assert matcher.match("谢谢你们").intent is None
+
+
+def test_a_drain_backing_up_in_the_kitchen_is_never_only_a_smell(matcher):
+    m = matcher.match("厨房的下水往上返水 味道大得很")
+    assert m.intent != "sanitation" and (m.intent == "home_repair" or "home_repair" in (m.ask or ()))
