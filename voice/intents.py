@@ -320,10 +320,11 @@ class Cues:
         near = text[max(0, hit.start - FAULT_BEFORE): hit.start] + "|" + text[hit.end: hit.end + FAULT_AFTER]
         return not any(f in near for f in self.faults)
 
-    def asked_for(self, text: str, start: int) -> bool:
-        """A request word right before `start`: 帮我把[燃气卡]充一下, 能不能把饭给我[送上门]. `text` is what was
-        said before filler words were removed (给我 is one)."""
-        head = text[max(0, start - self.ask_reach - 3): start]
+    def asked_for(self, text: str, start: int, since: int = 0) -> bool:
+        """A request word right before `start` (and after `since`, where another category's words end: 替我谢谢's
+        替我 asks for the thanks, not for what follows): 帮我把[燃气卡]充一下, 能不能把饭给我[送上门]. `text` is what
+        was said before filler words were removed (给我 is one)."""
+        head = text[max(since, start - self.ask_reach - 3): start]
         return any(w in head and len(head) - head.rindex(w) - len(w) <= self.ask_reach for w in self.asks)
 
     def place(self, text: str) -> set[str]:
@@ -560,8 +561,10 @@ class IntentMatcher:
             return shifted
         if first.score - second.score < MARGIN and second.score >= THRESHOLD and first.apart(second):
             at = _positions(raw, cleaned)
-            wanted = [h for h in (first, second) if any(self.cues.asked_for(raw, at[e.start]) for e in evidence
-                                                        if e.category == h.category and e.score >= THRESHOLD)]
+            wanted = [h for h in (first, second) if any(
+                self.cues.asked_for(raw, at[e.start], max((at[o.end - 1] + 1 for o in evidence if o.category != e.category
+                                                           and o.score >= THRESHOLD and o.end <= e.start), default=0))
+                for e in evidence if e.category == h.category and e.score >= THRESHOLD)]
             if len(wanted) == 1:   # the need asked for; the other category's word is the story around it
                 h, other = wanted[0], (second if wanted[0] is first else first)
                 return Match(h.category, min(h.score, 1.0), raw, h.phrase, other.category, min(other.score, 1.0))
