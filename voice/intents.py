@@ -45,7 +45,7 @@ FAULT_BEFORE, FAULT_AFTER = 3, 10   # where a fault word counts for a fixture: �
 # have one of its other characters heard as written (unless it is nearly all that was said), or it is a word boundary
 # crossed by sound (理疗 in 群里聊天:
 # li liao; 油没有了 in 有没有毛病), not a recogniser's slip, which swaps one character of a word, not all of it.
-FUNCTION = frozenset("没有了不的一个是着过吗呢吧啊么得很")
+FUNCTION = frozenset("没有了不的一个是着过吗呢吧啊么得很能会要在就都也还")
 
 _LINKS = frozenset("就也都又还已")
 _ASKS = frozenset("能帮请")   # may stand between a request word and its negation: 送饭就不用了
@@ -369,7 +369,7 @@ class Cues:
         if not (any(w in later for w in self.joins) or "也" in later[:second.width + 3]):
             return False
         return self.markers is not None and all(
-            self.markers.search(part) for part in (text[first.start: second.start], later))
+            self.markers.search(part) for part in (text[max(0, first.start - 6): second.start], later))
 
 
 class IntentMatcher:

@@ -460,3 +460,15 @@ def test_an_ask_word_inside_another_categorys_phrase_asks_for_that_phrase(matche
     # 替我 belongs to 替我谢谢 (a message): it does not ask for 送饭 after it — ask between the two, never meals
     m = matcher.match("替我谢谢送饭的那个小伙子")
     assert m.intent in (None, "message") and "meal_delivery" != m.intent
+
+
+def test_a_modal_verb_said_as_written_does_not_make_a_phrase_heard_by_sound(matcher):
+    # 要是能 holds 是能, which sounds like 失能 (welfare): 能 is a modal, 失 is the word's meaning
+    m = matcher.match("大家觉得社区要是能办个联欢会就好了 你们帮我们跟书记说一声")
+    assert m.intent == "message" or (m.intent is None and "message" in (m.ask or ()))
+    assert "welfare_aid" not in (m.intent, m.also)
+
+
+def test_a_second_request_told_with_ye_after_a_first_asked_for_before_its_word(matcher):
+    m = matcher.match("教我用微信 燃气费也帮我交一下")
+    assert (m.intent, m.also) == ("phone_class", "gas_recharge")
