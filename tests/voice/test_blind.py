@@ -58,3 +58,11 @@ def test_tuning_sets_keep_their_accuracy(results, folder, top1, within):
     n = sum(r["utterances"] for r in rs)
     assert sum(r["top1"] * r["utterances"] for r in rs) / n >= top1
     assert sum(r["within_one_question"] * r["utterances"] for r in rs) / n >= within
+
+
+def test_round_3_probes_never_send_a_request_to_a_wrong_category_and_accept_few_non_requests(matcher):
+    """tests/voice/utterances_probe3.tsv: written while fixing this round's causes (tuning by construction)."""
+    r = score(matcher, load("utterances_probe3.tsv", BLIND.parent))
+    assert r["utterances"] >= 400
+    assert r["wrong_category"] == 0
+    assert r["non_requests_accepted"] <= r["non_requests"] * 0.02
