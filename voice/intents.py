@@ -384,6 +384,9 @@ class IntentMatcher:
         self.phrases = [(cid, p, syllables(p)) for cid, ps in phrases.items() for p in ps if syllables(p)]
         self.derived = [(cid, p) for cid, ps in (derived or {}).items() for p in ps if len(p) >= 2]
         self.derived_weight = derived_weight
+        self._derived_by_first: dict[str, list[tuple[str, str, bool]]] = {}
+        for cid, p in self.derived:
+            self._derived_by_first.setdefault(p[0], []).append((cid, p, not SKIP.intersection(p)))
         self.patterns = [(cid, re.compile(p)) for cid, ps in (patterns or {}).items() for p in ps]
         self._pattern_texts = frozenset(p.pattern for _, p in self.patterns)
         self._by_sound = _sound_index(self.phrases)
@@ -478,12 +481,13 @@ class IntentMatcher:
         at = [i for i, c in enumerate(text) if c not in SKIP]
         bare = "".join(text[i] for i in at)
         out = []
-        for cid, p in self.derived:
-            i = text.find(p)
-            if i >= 0:
-                out.append(Hit(cid, p, self.derived_weight, i, i + len(p)))
-            elif len(bare) < len(text) and not SKIP.intersection(p) and (i := bare.find(p)) >= 0:
-                out.append(Hit(cid, p, self.derived_weight, at[i], at[i + len(p) - 1] + 1))
+        for first in dict.fromkeys(text):   # only phrases starting with a character said (in the order said)
+            for cid, p, skip_free in self._derived_by_first.get(first, ()):
+                i = text.find(p)
+                if i >= 0:
+                    out.append(Hit(cid, p, self.derived_weight, i, i + len(p)))
+                elif skip_free and len(bare) < len(text) and (i := bare.find(p)) >= 0:
+                    out.append(Hit(cid, p, self.derived_weight, at[i], at[i + len(p) - 1] + 1))
         for cid, pat in self.patterns:
             m = pat.search(text)
             if m:
