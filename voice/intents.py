@@ -87,6 +87,12 @@ def _reading(char: str) -> str:
     return lazy_pinyin(char, style=Style.NORMAL, errors="default")[0]
 
 
+@lru_cache(maxsize=4096)
+def _content(phrase: str) -> frozenset[str]:
+    """The characters of a phrase that carry its meaning (not in FUNCTION)."""
+    return frozenset(c for c in phrase if c not in FUNCTION)
+
+
 @dataclass(frozen=True)
 class Syl:
     char: str
@@ -442,8 +448,8 @@ class IntentMatcher:
         else:   # a long utterance: only around where the phrase's sounds are heard
             cost, s, e = min(best_span(words, utt, costs, lo, hi) for lo, hi in _windows(words, costs, n))
         score = max(0.0, 1 - cost / n)
-        content = {w.char for w in words if w.char not in FUNCTION}
-        if content and content.isdisjoint(u.char for u in utt[s:e]) and len(utt) - (e - s) > BARE:
+        content = _content(phrase)
+        if content and len(utt) - (e - s) > BARE and content.isdisjoint(u.char for u in utt[s:e]):
             # every meaningful character only by sound, amid other words: a hint, never a request (said nearly
             # alone, 赔真 is still 陪诊: there is no other word for it to straddle)
             score = min(score, OBJECT_ONLY)
