@@ -503,7 +503,7 @@ class IntentMatcher:
     @staticmethod
     def best_per_category(hits: list[Hit]) -> list[Hit]:
         """Each category's best hit, best first; a second phrase of the same category heard elsewhere in
-        the utterance is more evidence (+0.04)."""
+        the utterance is more evidence (+0.04) — not one right beside it, which names the same thing (燃气灶打不着火)."""
         by_cat: dict[str, list[Hit]] = {}
         for h in hits:
             by_cat.setdefault(h.category, []).append(h)
@@ -511,7 +511,8 @@ class IntentMatcher:
         for hs in by_cat.values():
             hs.sort(key=lambda h: (h.score, h.width), reverse=True)
             top = hs[0]
-            if top.score >= THRESHOLD and any(h.score >= THRESHOLD and h.apart(top) for h in hs[1:]):
+            if top.score >= THRESHOLD and any(h.score >= THRESHOLD and h.apart(top)
+                                              and (h.start - top.end >= 2 or top.start - h.end >= 2) for h in hs[1:]):
                 top = Hit(top.category, top.phrase, top.score + 0.04, top.start, top.end)
             best.append(top)
         return sorted(best, key=lambda h: (h.score, h.width), reverse=True)

@@ -472,3 +472,11 @@ def test_a_modal_verb_said_as_written_does_not_make_a_phrase_heard_by_sound(matc
 def test_a_second_request_told_with_ye_after_a_first_asked_for_before_its_word(matcher):
     m = matcher.match("教我用微信 燃气费也帮我交一下")
     assert (m.intent, m.also) == ("phone_class", "gas_recharge")
+
+
+def test_two_words_side_by_side_naming_one_thing_are_not_twice_the_evidence(matcher):
+    # 燃气灶 + 打不着火 is one broken-looking stove; the empty card tells the need: ask, never repair alone
+    m = matcher.match("灶上的火打不着 燃气灶打不着火 一看卡里没钱了")
+    assert m.intent != "home_repair"
+    m = matcher.match("燃气灶打不着火 一看卡里没钱了")
+    assert m.intent in (None, "gas_recharge") and (m.intent or "gas_recharge" in m.ask)
