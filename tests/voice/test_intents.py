@@ -480,3 +480,14 @@ def test_two_words_side_by_side_naming_one_thing_are_not_twice_the_evidence(matc
     assert m.intent != "home_repair"
     m = matcher.match("燃气灶打不着火 一看卡里没钱了")
     assert m.intent in (None, "gas_recharge") and (m.intent or "gas_recharge" in m.ask)
+
+
+@pytest.mark.parametrize("text", ["我闺女在老年食堂帮忙", "今天买药的人真多", "我买菜回来 顺便来看看", "电费我女儿用手机交了"])
+def test_someones_help_crowds_a_visit_on_the_way_and_family_having_done_it_are_no_request(matcher, text):
+    m = matcher.match(text)
+    assert m.intent is None and not m.ask, m
+
+
+def test_wanting_to_buy_a_new_one_of_a_broken_thing_is_never_only_a_repair(matcher):
+    m = matcher.match("屋里的灯泡坏了 想买个新的 我下不了楼")
+    assert m.intent in (None, "shopping") and (m.intent or "shopping" in m.ask)
