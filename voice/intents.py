@@ -275,6 +275,7 @@ class Cues:
     carriers: frozenset[str] = frozenset()            # 反映 / 投诉: how a complaint travels, not what it is
     markers: re.Pattern | None = None                 # a need told: asking, an act, trouble (帮/想/送/坏/没了 …)
     marker_words: tuple[tuple[str, tuple[str, ...]], ...] = ()   # plain markers of 2+ characters, heard by sound
+    bare_places: frozenset[str] = frozenset()         # 兰大二院, 菜市场: a place said alone tells no need
 
     @classmethod
     def from_dialogue(cls, d: dict) -> Cues:
@@ -287,16 +288,18 @@ class Cues:
                    frozenset(d.get("need", {}).get("carriers", [])),
                    re.compile("|".join(d.get("need", {}).get("markers", []))) if d.get("need", {}).get("markers") else None,
                    tuple((w, tuple(u.fold for u in syllables(w))) for w in d.get("need", {}).get("markers", [])
-                         if len(w) >= 2 and not _NOT_HAN.search(w)))
+                         if len(w) >= 2 and not _NOT_HAN.search(w)),
+                   frozenset(d.get("need", {}).get("places", [])))
 
     def no_need(self, raw: str, hits: list[Hit]) -> bool:
         """More was said than the request word, and nothing in it asks, names an act or tells of trouble (超市今天
-        人多得很, 邻居家的娃考上大学了): a place or a thing named in talk. The word said (nearly) alone is a request,
+        人多得很, 邻居家的娃考上大学了): a place or a thing named in talk. The word said (nearly) alone is a request
+        (but a place said alone is not: 兰大二院),
         and so is one whose catalog phrase tells the trouble itself (漏水, 矛盾, 老鼠: heard by sound like any phrase,
         so a recogniser's 陋水 still tells it, but heard well: 下雨楼道 is not 下雨漏水). The other markers count only as written: by sound, single characters
         would be everywhere (楼 sounds like 漏, 去 like 取); words of two characters or more are heard by sound too
         (拥完 is 用完, 啥驶候 is 啥时候), with one meaningful character as written (潮得很 is not 吵得很)."""
-        if self.markers is None or len(raw) - hits[0].width <= BARE:
+        if self.markers is None or (len(raw) - hits[0].width <= BARE and hits[0].phrase not in self.bare_places):
             return False
         if any(self.markers.search(h.phrase) for h in hits if h.score >= HEARD_WELL):
             return False

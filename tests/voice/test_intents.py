@@ -491,3 +491,14 @@ def test_someones_help_crowds_a_visit_on_the_way_and_family_having_done_it_are_n
 def test_wanting_to_buy_a_new_one_of_a_broken_thing_is_never_only_a_repair(matcher):
     m = matcher.match("屋里的灯泡坏了 想买个新的 我下不了楼")
     assert m.intent in (None, "shopping") and (m.intent or "shopping" in m.ask)
+
+
+@pytest.mark.parametrize("text", ["人民医院", "超市", "药店在哪儿", "垃圾我自己扔了", "刚量完血压 不高", "隔壁的娃学习好得很"])
+def test_a_bare_place_asking_the_way_done_oneself_and_school_talk_are_no_request(matcher, text):
+    m = matcher.match(text)
+    assert m.intent is None and not m.ask, m
+
+
+@pytest.mark.parametrize("text, intent", [("低保", "welfare_aid"), ("燃气卡", "gas_recharge"), ("义诊在哪里", "health_service")])
+def test_a_service_or_thing_said_alone_or_asked_where_is_still_a_request(matcher, text, intent):
+    assert matcher.match(text).intent == intent
