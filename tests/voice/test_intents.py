@@ -502,3 +502,15 @@ def test_a_bare_place_asking_the_way_done_oneself_and_school_talk_are_no_request
 @pytest.mark.parametrize("text, intent", [("低保", "welfare_aid"), ("燃气卡", "gas_recharge"), ("义诊在哪里", "health_service")])
 def test_a_service_or_thing_said_alone_or_asked_where_is_still_a_request(matcher, text, intent):
     assert matcher.match(text).intent == intent
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("娃娃该打预防针了", "health_service"),            # 该…了: it is due
+    ("我这个月的养老金也没发 燃气卡也没钱了", None),     # two needs: heard as two (see below)
+])
+def test_something_due_or_not_received_tells_a_need(matcher, text, intent):
+    m = matcher.match(text)
+    if intent:
+        assert m.intent == intent
+    else:
+        assert {m.intent, m.also} == {"welfare_aid", "gas_recharge"} or set(m.ask or ()) == {"welfare_aid", "gas_recharge"}
