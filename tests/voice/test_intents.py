@@ -514,3 +514,16 @@ def test_something_due_or_not_received_tells_a_need(matcher, text, intent):
         assert m.intent == intent
     else:
         assert {m.intent, m.also} == {"welfare_aid", "gas_recharge"} or set(m.ask or ()) == {"welfare_aid", "gas_recharge"}
+
+
+@pytest.mark.parametrize("text", ["外孙说他想学做饭", "邻居老李想去养老院 他闺女不同意", "老张住院了 我明天去看看他",
+                                  "前几天楼上吵架了 现在好了"])
+def test_what_someone_else_wants_a_visit_and_a_quarrel_over_are_no_request(matcher, text):
+    m = matcher.match(text)
+    assert m.intent is None and not m.ask, m
+
+
+@pytest.mark.parametrize("text, intent", [("我老伴想去医院 没人陪他 你们能派个人不", "medical_escort"),
+                                          ("孙女想教我用手机 可她不在家 社区有手机课不", "phone_class")])
+def test_asking_on_behalf_of_family_is_still_a_request(matcher, text, intent):
+    assert matcher.match(text).intent == intent
