@@ -4,12 +4,17 @@ Method: IntentMatcher.from_catalog(default_catalog()) built once (not timed); ev
 matched `--rounds` times, each call timed with perf_counter; reports p50/p95/max per utterance, top-1
 accuracy, wrong-category rate among requests and the share of non-requests accepted as a request; then the
 same sets with one or two characters swapped for homophones / Lanzhou look-alikes (tests/voice/asr_noise.py).
-The sets are the three utterance sets and round 1's blind sets (tuning sets since round 2).
-Then what each vocabulary source adds (voice/lexicon.py: catalog only, + Cilin thesaurus, + Lanzhou lexicon,
-+ situations (assets/situations.toml), all three): phrases, build time, top-1 per set, match p95; and what it costs in resident memory, each measured
-in a fresh Python process (VmRSS after building the matcher and one match, after gc).
+The sets are the three utterance sets, round 1's blind sets (tuning sets since round 2) and round 2's (tuning sets
+since round 3 of issue 14); HELD_OUT names the held-out round, which the lead adds once it has been scored (blind3).
+Two requests in one sentence are scored by tests/voice/blind_score.py, not here.
+Then what each vocabulary source adds (voice/lexicon.py: catalog only, + Lanzhou lexicon, + situations
+(assets/situations.toml: phrases and patterns), both): phrases, build time, top-1 per set, match p95; and what it costs
+in resident memory, each measured in a fresh Python process (VmRSS after building the matcher and one match, after gc).
 
-    .venv/bin/python bench/bench_intents.py [--rounds 5] [--json]
+    .venv/bin/python bench/bench_intents.py [--rounds 5] [--json] [--root DIR]
+
+--root DIR: measure another checkout's matcher (voice/, sync/, assets/ from DIR, e.g. an export of main) on this
+tree's sets: time, accuracy, noise and memory, without the per-source table.
 """
 
 from __future__ import annotations
@@ -25,7 +30,12 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+OTHER = sys.argv[sys.argv.index("--root") + 1] if "--root" in sys.argv else None
 sys.path.insert(0, str(ROOT))
+if OTHER:   # the other checkout's matcher, importable before this tree's
+    sys.path.insert(0, OTHER)
+ROUNDS = ("blind", "blind2")   # tuning sets: round 1 since round 2, round 2 since round 3
+HELD_OUT: tuple[str, ...] = ()   # the lead adds "blind3" here after scoring it once (tests/voice/test_blind.py)
 
 from sync.catalog import default_catalog  # noqa: E402
 from tests.voice.asr_noise import corrupt  # noqa: E402
@@ -64,24 +74,30 @@ def noise(matcher: IntentMatcher, rows, kind: str, swaps: int, seed: int = 11) -
             "non_requests": len(nones), "non_requests_accepted": round(sum(g != "none" for g in nones) / len(nones), 4)}
 
 
-VARIANTS = {"catalog only": (False, False, False), "+ thesaurus": (True, False, False), "+ dialect": (False, True, False),
-            "+ situations": (False, False, True), "+ all three (kiosk)": (True, True, True)}
+VARIANTS = {"catalog only": (False, False), "+ dialect": (True, False), "+ situations": (False, True),
+            "+ both (kiosk)": (True, True)}
 RSS_SNIPPETS = {
     "python + catalog": "from sync.catalog import default_catalog; default_catalog()",
     "pypinyin imported plainly (phrase dictionary)": "from sync.catalog import default_catalog; default_catalog(); "
                                                      "import pypinyin; pypinyin.lazy_pinyin('充燃气')",
     **{f"matcher, {name}": "from sync.catalog import default_catalog; from voice.intents import IntentMatcher; "
-                           f"IntentMatcher.from_catalog(default_catalog(), thesaurus={th}, dialect={di}, "
+                           f"IntentMatcher.from_catalog(default_catalog(), dialect={di}, "
                            f"situations={si}).match('充燃气')"
-       for name, (th, di, si) in VARIANTS.items()},
+       for name, (di, si) in VARIANTS.items()},
 }
+KIOSK_RSS = {"python + catalog": RSS_SNIPPETS["python + catalog"],
+             "matcher as the kiosk builds it": "from sync.catalog import default_catalog; "
+                                               "from voice.intents import IntentMatcher; "
+                                               "IntentMatcher.from_catalog(default_catalog()).match('充燃气')"}
 
 
 def rss_kb(code: str) -> int:
     tail = "; import gc; gc.collect(); print(next(x for x in open('/proc/self/status') if x.startswith('VmRSS')).split()[1])"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYPINYIN_")}   # the matcher sets these here
-    out = subprocess.run([sys.executable, "-c", code + tail], capture_output=True, text=True, cwd=ROOT, check=True,
-                         env=env)
+    if OTHER:
+        env["PYTHONPATH"] = OTHER
+    out = subprocess.run([sys.executable, "-c", code + tail], capture_output=True, text=True, cwd=OTHER or ROOT,
+                         check=True, env=env)
     return int(out.stdout.strip())
 
 
@@ -101,9 +117,9 @@ def p95_ms(matcher: IntentMatcher, texts: list[str], rounds: int) -> float:
 def variants(sets: dict, rounds: int) -> dict:
     out = {}
     texts = [text for rows in sets.values() for _, text in rows]
-    for name, (th, di, si) in VARIANTS.items():
+    for name, (di, si) in VARIANTS.items():
         t0 = time.perf_counter()
-        m = IntentMatcher.from_catalog(default_catalog(), thesaurus=th, dialect=di, situations=si)
+        m = IntentMatcher.from_catalog(default_catalog(), dialect=di, situations=si)
         out[name] = {"phrases": len(m.phrases) + len(m.derived), "build_ms": round((time.perf_counter() - t0) * 1000, 1),
                      **{set_name: quality(m, rows)["top1"] for set_name, rows in sets.items()},
                      "best_of_rounds_p95_ms": p95_ms(m, texts, rounds)}
@@ -114,16 +130,19 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--root", help="another checkout whose matcher to measure (e.g. an export of main)")
     args = ap.parse_args()
     t0 = time.perf_counter()
     matcher = IntentMatcher.from_catalog(default_catalog())
     build_ms = (time.perf_counter() - t0) * 1000
-    sets = {name: load(f) for name, f in (("tuning", "utterances.tsv"), ("held_out", "utterances_heldout.tsv"),
-                                                  ("held_out_2", "utterances_test.tsv"))}
-    # round 1's blind sets: tuning sets since round 2 of issue 14 studied their misses (two requests in one
-    # sentence: tests/voice/blind_score.py scores those)
-    sets |= {"r1_tuning_" + f.stem.removeprefix("blind_"): load(f"blind/{f.name}")
-             for f in sorted((ROOT / "tests" / "voice" / "blind").glob("*.tsv")) if "two" not in f.name}
+    sets = {name: load(f) for name, f in (("utterances", "utterances.tsv"), ("utterances_heldout_seen", "utterances_heldout.tsv"),
+                                                  ("utterances_test_seen", "utterances_test.tsv"))}
+    # the blind rounds: tuning sets once a later round studied their misses; HELD_OUT once scored (two requests in
+    # one sentence: tests/voice/blind_score.py scores those)
+    for n, folder in enumerate(ROUNDS + HELD_OUT, 1):
+        kind = "held_out" if folder in HELD_OUT else "tuning"
+        sets |= {f"r{n}_{kind}_" + f.stem.split("_", 1)[1]: load(f"{folder}/{f.name}")
+                 for f in sorted((ROOT / "tests" / "voice" / folder).glob("*.tsv")) if "two" not in f.name}
     texts = [text for rows in sets.values() for _, text in rows]
     per_text = [[] for _ in texts]
     for _ in range(args.rounds):
@@ -141,8 +160,9 @@ def main() -> int:
               **{name: quality(matcher, rows) for name, rows in sets.items()}}
     every = [r for rows in sets.values() for r in rows]
     result["noise"] = {f"{kind}_x{n}": noise(matcher, every, kind, n) for kind in ("homophone", "dialect") for n in (1, 2)}
-    result["vocabulary"] = variants(sets, args.rounds)
-    result["rss_kb"] = {name: rss_kb(code) for name, code in RSS_SNIPPETS.items()}
+    if not args.root:
+        result["vocabulary"] = variants(sets, args.rounds)
+    result["rss_kb"] = {name: rss_kb(code) for name, code in (KIOSK_RSS if args.root else RSS_SNIPPETS).items()}
     if args.json:
         print(json.dumps(result, indent=1))
     else:
@@ -160,7 +180,7 @@ def main() -> int:
             print(f"all sets, {name.replace('_x', ' x')} character(s) swapped: {q['requests']} requests top-1 "
                   f"{q['top1']:.1%}, wrong category {q['wrong_category']:.1%}; {q['non_requests']} non-requests "
                   f"accepted {q['non_requests_accepted']:.1%}")
-        for name, v in result["vocabulary"].items():
+        for name, v in result.get("vocabulary", {}).items():
             tops = ", ".join(f"{k} {v[k]:.1%}" for k in sets)
             print(f"vocabulary {name}: {v['phrases']} phrases, built in {v['build_ms']} ms, {tops}, "
                   f"match p95 (best of rounds) {v['best_of_rounds_p95_ms']} ms")

@@ -33,13 +33,22 @@ SAME_CHAR, SAME_SOUND, DIALECT, HALF = 0.0, 0.08, 0.15, 0.7
 INSERT, DELETE = 0.5, 0.75   # an extra syllable inside a phrase is cheaper than a missing one
 LIGHT_INSERT = 0.15          # measure words and particles said inside a phrase: 挂个号, 取一下药, 留个言
 LIGHT = frozenset("个一下点了些份的")
+SKIP = frozenset("个些点份")   # measure words said inside a derived phrase, otherwise heard as written: 送些吃的
+# (not 一/下: they are parts of words, and 过不下去 without 下 would be 过不去)
 WINDOWED = 24                # longer utterances are matched only around the syllables each phrase could use
 PLACE_PAIR = ("home_repair", "building_facility")
 OBJECT_ONLY = 0.6
+HEARD_WELL = 0.9             # a phrase heard this well may tell the need by its own words (陋水 is 漏水)
 BARE = 3                     # at most this many other characters: the fixture is the whole request
-FAULT_BEFORE, FAULT_AFTER = 3, 10   # where a fault word counts for a fixture: 灯泡坏了, 冰凉冰凉的暖气片            # a fixture named with no fault word: below THRESHOLD, a hint only
+FAULT_BEFORE, FAULT_AFTER = 3, 10   # where a fault word counts for a fixture: 灯泡坏了, 冰凉冰凉的暖气片
+# Characters that carry no meaning of their own in a phrase (油[没有了], [不]亮): a phrase heard only by sound must
+# have one of its other characters heard as written (unless it is nearly all that was said), or it is a word boundary
+# crossed by sound (理疗 in 群里聊天:
+# li liao; 油没有了 in 有没有毛病), not a recogniser's slip, which swaps one character of a word, not all of it.
+FUNCTION = frozenset("没有了不的一个是着过吗呢吧啊么得很能会要在就都也还")
 
-_LINKS = frozenset("就也都又还已")   # may stand between a request word and its negation: 送饭就不用了
+_LINKS = frozenset("就也都又还已")
+_ASKS = frozenset("能帮请")   # may stand between a request word and its negation: 送饭就不用了
 _NOT_HAN = re.compile(r"[^\u4e00-\u9fff]+")
 
 
@@ -76,6 +85,12 @@ def _reading(char: str) -> str:
     from pypinyin import Style, lazy_pinyin
 
     return lazy_pinyin(char, style=Style.NORMAL, errors="default")[0]
+
+
+@lru_cache(maxsize=4096)
+def _content(phrase: str) -> frozenset[str]:
+    """The characters of a phrase that carry its meaning (not in FUNCTION)."""
+    return frozenset(c for c in phrase if c not in FUNCTION)
 
 
 @dataclass(frozen=True)
@@ -258,6 +273,9 @@ class Cues:
     asks: list[str] = field(default_factory=list)      # 帮我 / 能不能 / 把: asking for what follows
     ask_reach: int = 4
     carriers: frozenset[str] = frozenset()            # 反映 / 投诉: how a complaint travels, not what it is
+    markers: re.Pattern | None = None                 # a need told: asking, an act, trouble (帮/想/送/坏/没了 …)
+    marker_words: tuple[tuple[str, tuple[str, ...]], ...] = ()   # plain markers of 2+ characters, heard by sound
+    bare_places: frozenset[str] = frozenset()         # 兰大二院, 菜市场: a place said alone tells no need
 
     @classmethod
     def from_dialogue(cls, d: dict) -> Cues:
@@ -267,7 +285,31 @@ class Cues:
                    [re.compile(p) for p in neg.get("chat", [])], neg.get("but", []), two.get("joins", []),
                    d.get("boundary", {}).get("words", []), {c: set(ws) for c, ws in obj.items()}, faults,
                    dict(d.get("places", {})), d.get("need", {}).get("before", []), d.get("need", {}).get("reach", 4),
-                   frozenset(d.get("need", {}).get("carriers", [])))
+                   frozenset(d.get("need", {}).get("carriers", [])),
+                   re.compile("|".join(d.get("need", {}).get("markers", []))) if d.get("need", {}).get("markers") else None,
+                   tuple((w, tuple(u.fold for u in syllables(w))) for w in d.get("need", {}).get("markers", [])
+                         if len(w) >= 2 and not _NOT_HAN.search(w)),
+                   frozenset(d.get("need", {}).get("places", [])))
+
+    def no_need(self, raw: str, hits: list[Hit]) -> bool:
+        """More was said than the request word, and nothing in it asks, names an act or tells of trouble (超市今天
+        人多得很, 邻居家的娃考上大学了): a place or a thing named in talk. The word said (nearly) alone is a request
+        (but a place said alone is not: 兰大二院),
+        and so is one whose catalog phrase tells the trouble itself (漏水, 矛盾, 老鼠: heard by sound like any phrase,
+        so a recogniser's 陋水 still tells it, but heard well: 下雨楼道 is not 下雨漏水). The other markers count only as written: by sound, single characters
+        would be everywhere (楼 sounds like 漏, 去 like 取); words of two characters or more are heard by sound too
+        (拥完 is 用完, 啥驶候 is 啥时候), with one meaningful character as written (潮得很 is not 吵得很)."""
+        if self.markers is None or (len(raw) - hits[0].width <= BARE and hits[0].phrase not in self.bare_places):
+            return False
+        if any(self.markers.search(h.phrase) for h in hits if h.score >= HEARD_WELL):
+            return False
+        if self.markers.search(raw):
+            return False
+        syl = syllables(raw)
+        folds = tuple(u.fold for u in syl)
+        return not any(folds[i: i + len(w)] == w
+                       and any(u.char == c for u, c in zip(syl[i: i + len(w)], word, strict=True) if c not in FUNCTION)
+                       for word, w in self.marker_words for i in range(len(folds) - len(w) + 1))
 
     def hidden(self, text: str, hit: Hit) -> bool:
         """The hit lies inside a longer word that means something else (脏 in 心脏)."""
@@ -287,19 +329,25 @@ class Cues:
         near = text[max(0, hit.start - FAULT_BEFORE): hit.start] + "|" + text[hit.end: hit.end + FAULT_AFTER]
         return not any(f in near for f in self.faults)
 
-    def asked_for(self, text: str, start: int) -> bool:
-        """A request word right before `start`: 帮我把[燃气卡]充一下, 能不能把饭给我[送上门]. `text` is what was
-        said before filler words were removed (给我 is one)."""
-        head = text[max(0, start - self.ask_reach - 3): start]
+    def asked_for(self, text: str, start: int, since: int = 0) -> bool:
+        """A request word right before `start` (and after `since`, where another category's words end: 替我谢谢's
+        替我 asks for the thanks, not for what follows): 帮我把[燃气卡]充一下, 能不能把饭给我[送上门]. `text` is what
+        was said before filler words were removed (给我 is one)."""
+        head = text[max(since, start - self.ask_reach - 3): start]
         return any(w in head and len(head) - head.rindex(w) - len(w) <= self.ask_reach for w in self.asks)
 
     def place(self, text: str) -> set[str]:
-        """The categories whose places are named (楼道 → building_facility, 家里 → home_repair)."""
-        return {c for c, ws in self.places.items() if any(w in text for w in ws)}
+        """The categories whose places are named (楼道 → building_facility, 家里 → home_repair); a place followed by
+        someone (楼下说…, 楼下的人, 楼下那家) names the people living there, not where a thing is broken."""
+        return {c for c, ws in self.places.items()
+                if any(re.search(re.escape(w) + "(?!说|的人|那家|邻居|的老|家的)", text) for w in ws)}
 
     def negated(self, text: str, hit: Hit, reach: int = 4) -> bool:
         head, tail = text[max(0, hit.start - reach - 3): hit.start], text[hit.end: hit.end + reach]
-        return (any(w in head and len(head) - head.rindex(w) - len(w) <= reach for w in self.before)
+        # an ask after the negation starts a new request: 我不想做了 能送个饭不 (能/帮/请 end the negation's reach,
+        # unless right after it: 不需要帮我买菜)
+        return (any(w in head and len(head) - head.rindex(w) - len(w) <= reach
+                    and not _ASKS.intersection(head[head.rindex(w) + len(w) + 1:]) for w in self.before)
                 or any(tail.startswith(w) or (tail[:1] in _LINKS and tail[1:].startswith(w)) for w in self.after))
 
     def nothing_wrong(self, text: str, hits: list[Hit]) -> str:
@@ -321,21 +369,35 @@ class Cues:
         return False
 
     def joined(self, text: str, first: Hit, second: Hit) -> bool:
-        between = text[first.end: second.start]
-        return any(w in between for w in self.joins)
+        """Two requests: a join word between them (充燃气，还有帮我买点菜), or one after the second's word (明个去医院
+        还要个人陪), or 也 said of the second thing (水龙头坏了 楼道灯也不亮了) — the latter two only when each part
+        tells a need of its own (a need marker in it), so a story told before a need stays one request."""
+        if any(w in text[first.end: second.start] for w in self.joins):
+            return True
+        later = text[second.start:]
+        if not (any(w in later for w in self.joins) or "也" in later[:second.width + 3]):
+            return False
+        return self.markers is not None and all(
+            self.markers.search(part) for part in (text[max(0, first.start - 6): second.start], later))
 
 
 class IntentMatcher:
     def __init__(self, phrases: dict[str, list[str]], dialogue: dict | None = None,
-                 derived: dict[str, list[str]] | None = None, derived_weight: float = 1.0):
+                 derived: dict[str, list[str]] | None = None, derived_weight: float = 1.0,
+                 patterns: dict[str, list[str]] | None = None):
         """`phrases`: the catalog's, per category, heard however the recogniser wrote them; `derived`: more
-        from voice/lexicon.py (a thesaurus, a dialect lexicon), heard only as written (they are there for their
+        from voice/lexicon.py (a dialect lexicon, situations), heard only as written (they are there for their
         meaning, and hundreds of them matched by sound would cost time and false alarms: 上好 is not 商号),
         whose hits count `derived_weight` times as much."""
         dialogue = dialogue if dialogue is not None else load_dialogue()
         self.phrases = [(cid, p, syllables(p)) for cid, ps in phrases.items() for p in ps if syllables(p)]
         self.derived = [(cid, p) for cid, ps in (derived or {}).items() for p in ps if len(p) >= 2]
         self.derived_weight = derived_weight
+        self._derived_by_first: dict[str, list[tuple[str, str, bool]]] = {}
+        for cid, p in self.derived:
+            self._derived_by_first.setdefault(p[0], []).append((cid, p, not SKIP.intersection(p)))
+        self.patterns = [(cid, re.compile(p)) for cid, ps in (patterns or {}).items() for p in ps]
+        self._pattern_texts = frozenset(p.pattern for _, p in self.patterns)
         self._by_sound = _sound_index(self.phrases)
         self.fillers = sorted(dialogue["filler"]["words"], key=len, reverse=True)
         self.smalltalk = [s for s in dialogue["smalltalk"]["phrases"]]
@@ -345,15 +407,15 @@ class IntentMatcher:
         self.cues = Cues.from_dialogue(dialogue)
 
     @classmethod
-    def from_catalog(cls, catalog, dialogue: dict | None = None, thesaurus: bool = True,
-                     dialect: bool = True, situations: bool = True) -> IntentMatcher:
-        """The kiosk's matcher: the catalog's phrases, their Cilin synonyms, the Lanzhou lexicon's words and the
-        situations that tell a need without naming it (assets/situations.toml)."""
-        from voice.lexicon import DERIVED_WEIGHT, derived_phrases
+    def from_catalog(cls, catalog, dialogue: dict | None = None, dialect: bool = True,
+                     situations: bool = True) -> IntentMatcher:
+        """The kiosk's matcher: the catalog's phrases, the Lanzhou lexicon's words and the situations that tell a
+        need without naming it (assets/situations.toml: phrases and patterns)."""
+        from voice.lexicon import DERIVED_WEIGHT, derived_phrases, situation_patterns
 
         phrases = {c.id: list(c.phrases) for c in catalog.categories}
-        derived = derived_phrases(phrases, thesaurus, dialect, situations) if thesaurus or dialect or situations else None
-        return cls(phrases, dialogue, derived, DERIVED_WEIGHT)
+        derived = derived_phrases(phrases, dialect, situations) if dialect or situations else None
+        return cls(phrases, dialogue, derived, DERIVED_WEIGHT, situation_patterns() if situations else None)
 
     def add_phrases(self, category: str | None, phrases) -> int:
         """Phrases learned in the field (sync/learned.py), added at run time and heard like the catalog's;
@@ -388,7 +450,13 @@ class IntentMatcher:
             cost, s, e = best_span(words, utt, costs)
         else:   # a long utterance: only around where the phrase's sounds are heard
             cost, s, e = min(best_span(words, utt, costs, lo, hi) for lo, hi in _windows(words, costs, n))
-        return Hit(cid, phrase, max(0.0, 1 - cost / n), s, e)
+        score = max(0.0, 1 - cost / n)
+        content = _content(phrase)
+        if content and len(utt) - (e - s) > BARE and content.isdisjoint(u.char for u in utt[s:e]):
+            # every meaningful character only by sound, amid other words: a hint, never a request (said nearly
+            # alone, 赔真 is still 陪诊: there is no other word for it to straddle)
+            score = min(score, OBJECT_ONLY)
+        return Hit(cid, phrase, score, s, e)
 
     def _candidates(self, utt: tuple[Syl, ...]) -> list[int]:
         """The phrases that could come near the threshold: each syllable heard nowhere costs at least HALF."""
@@ -408,18 +476,37 @@ class IntentMatcher:
         costs = CostRows(utt)
         out = [h for h in (self._phrase_hit(*self.phrases[i], costs) for i in self._candidates(utt)) if h.score > 0]
         text = "".join(u.char for u in utt)
-        out += [Hit(cid, p, self.derived_weight, text.find(p), text.find(p) + len(p)) for cid, p in self.derived
-                if p in text]
+        out += self._derived_hits(text)
         # word boundaries: a hit inside a longer word that means something else is no evidence (脏 in 心脏)
         out = [h for h in out if not self.cues.hidden(text, h)]
-        # specificity: a hit inside a longer strong hit of another category is not evidence (漏水 in 屋顶漏水)
-        strong = [h for h in out if h.score >= THRESHOLD]
+        # specificity: a hit inside a longer strong hit of another category is not evidence (漏水 in 屋顶漏水); a
+        # pattern's span is loose (手机上…不会 spans what lies between), so it hides nothing
+        strong = [h for h in out if h.score >= THRESHOLD and h.phrase not in self._pattern_texts]
         return [h for h in out if not any(o.category != h.category and h.inside(o) for o in strong)]
+
+    def _derived_hits(self, text: str) -> list[Hit]:
+        """Derived phrases heard as written; one with no measure word of its own also with measure words said
+        inside it (送些吃的 is 送吃的, 查个身体 is 查身体); patterns for a need whose words stand apart (充一百块钱的气)."""
+        at = [i for i, c in enumerate(text) if c not in SKIP]
+        bare = "".join(text[i] for i in at)
+        out = []
+        for first in dict.fromkeys(text):   # only phrases starting with a character said (in the order said)
+            for cid, p, skip_free in self._derived_by_first.get(first, ()):
+                i = text.find(p)
+                if i >= 0:
+                    out.append(Hit(cid, p, self.derived_weight, i, i + len(p)))
+                elif skip_free and len(bare) < len(text) and (i := bare.find(p)) >= 0:
+                    out.append(Hit(cid, p, self.derived_weight, at[i], at[i + len(p) - 1] + 1))
+        for cid, pat in self.patterns:
+            m = pat.search(text)
+            if m:
+                out.append(Hit(cid, pat.pattern, self.derived_weight, m.start(), m.end()))
+        return out
 
     @staticmethod
     def best_per_category(hits: list[Hit]) -> list[Hit]:
         """Each category's best hit, best first; a second phrase of the same category heard elsewhere in
-        the utterance is more evidence (+0.04)."""
+        the utterance is more evidence (+0.04) — not one right beside it, which names the same thing (燃气灶打不着火)."""
         by_cat: dict[str, list[Hit]] = {}
         for h in hits:
             by_cat.setdefault(h.category, []).append(h)
@@ -427,7 +514,8 @@ class IntentMatcher:
         for hs in by_cat.values():
             hs.sort(key=lambda h: (h.score, h.width), reverse=True)
             top = hs[0]
-            if top.score >= THRESHOLD and any(h.score >= THRESHOLD and h.apart(top) for h in hs[1:]):
+            if top.score >= THRESHOLD and any(h.score >= THRESHOLD and h.apart(top)
+                                              and (h.start - top.end >= 2 or top.start - h.end >= 2) for h in hs[1:]):
                 top = Hit(top.category, top.phrase, top.score + 0.04, top.start, top.end)
             best.append(top)
         return sorted(best, key=lambda h: (h.score, h.width), reverse=True)
@@ -438,7 +526,9 @@ class IntentMatcher:
         folds = [u.fold for u in syllables(cleaned)]
         talk = [(at, at + len(t)) for t in self._talk_sounds for at in range(len(folds) - len(t) + 1)
                 if tuple(folds[at: at + len(t)]) == t]
-        kept = [h for h in heard if not any(a < h.end and h.start < b for a, b in talk)]
+        # (a longer request phrase that holds the talk word is its own reading: 替我谢谢 is a message, not thanks)
+        kept = [h for h in heard if not any(a < h.end and h.start < b and not (h.start <= a and b <= h.end
+                                                                                and h.width > b - a) for a, b in talk)]
         unnegated = [h for h in kept if not self.cues.negated(cleaned, h)]
         # a fixture with nothing wrong with it is weak evidence (冰箱里空荡荡的: the need is told elsewhere)
         unnegated = [Hit(h.category, h.phrase, min(h.score, OBJECT_ONLY), h.start, h.end)
@@ -472,7 +562,7 @@ class IntentMatcher:
             if why:   # 暖气今年烧得挺热: talk, though the fixture alone was weak already
                 return no_intent(why)
             return no_intent("low")
-        why = self.cues.nothing_wrong(cleaned, evidence)
+        why = self.cues.nothing_wrong(cleaned, evidence) or ("chat" if self.cues.no_need(raw, [first, *evidence]) else "")
         if why:
             return no_intent(why)
         if second.score >= THRESHOLD and first.apart(second):
@@ -485,8 +575,10 @@ class IntentMatcher:
             return shifted
         if first.score - second.score < MARGIN and second.score >= THRESHOLD and first.apart(second):
             at = _positions(raw, cleaned)
-            wanted = [h for h in (first, second) if any(self.cues.asked_for(raw, at[e.start]) for e in evidence
-                                                        if e.category == h.category and e.score >= THRESHOLD)]
+            wanted = [h for h in (first, second) if any(
+                self.cues.asked_for(raw, at[e.start], max((at[o.end - 1] + 1 for o in evidence if o.category != e.category
+                                                           and o.score >= THRESHOLD and o.end <= e.start), default=0))
+                for e in evidence if e.category == h.category and e.score >= THRESHOLD)]
             if len(wanted) == 1:   # the need asked for; the other category's word is the story around it
                 h, other = wanted[0], (second if wanted[0] is first else first)
                 return Match(h.category, min(h.score, 1.0), raw, h.phrase, other.category, min(other.score, 1.0))

@@ -1,5 +1,6 @@
 """Score an intent matcher on the blind sets (tests/voice/blind/*.tsv: round 1, tuning sets since round 2;
-tests/voice/blind2/*.tsv: round 2, held out), each frozen with SHA256SUMS beside it.
+tests/voice/blind2/*.tsv: round 2, tuning sets since round 3; blind3: round 3, held out, added by the lead), each
+frozen with SHA256SUMS beside it.
 
 Format: expected<TAB>utterance; expected is a category id, `a+b` for two requests in one sentence, or `none`.
 Works with today's matcher and with older ones that had no Match.ask / Match.also (they count as absent).
@@ -20,7 +21,7 @@ import sys
 from pathlib import Path
 
 BLIND = Path(__file__).resolve().parent / "blind"      # round 1: tuning sets since round 2
-BLIND2 = BLIND.with_name("blind2")                    # round 2: held out
+BLIND2 = BLIND.with_name("blind2")                    # round 2: tuning sets since round 3
 
 
 def verify(folder: Path = BLIND) -> None:

@@ -307,3 +307,223 @@ def test_the_complaint_not_how_it_travels_is_the_request(matcher):
 def test_talk_about_how_things_are_is_no_request(matcher, text):
     m = matcher.match(text)
     assert m.intent is None and m.ask is None, m
+
+
+@pytest.mark.parametrize("text, wrong", [
+    ("他们几个在屋里聊天呢", "health_service"),       # 里聊 li liao sounds like 理疗, but no character of it is said
+    ("你看柜子里有没有毛巾", "shopping"),             # 有没有 sounds like 油没有(了): 油 itself is not said
+])
+def test_a_phrase_heard_only_by_sound_across_other_words_is_no_evidence(matcher, text, wrong):
+    m = matcher.match(text)
+    assert m.intent != wrong and wrong not in (m.ask or ())
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("我想做个理聊", "health_service"),     # one character of the word misheard: the other is said as written
+    ("赔真", "medical_escort"),             # the whole word misheard, but it is all that was said
+])
+def test_a_recognisers_slip_inside_one_word_is_still_heard(matcher, text, intent):
+    assert matcher.match(text).intent == intent
+
+
+@pytest.mark.parametrize("text", [
+    "昨天去超市转了一圈", "菜市场的洋芋三块钱一斤", "我们楼的电梯是新换的", "邻居家的娃考上大学了",
+    "楼下的超市关门了", "低保的钱这个月到了",
+])
+def test_a_place_or_thing_named_with_no_need_told_is_no_request(matcher, text):
+    """Nothing asked, no act, no trouble: talk about a place or a thing (dialogue.toml [need] markers)."""
+    m = matcher.match(text)
+    assert m.intent is None and not m.ask, m
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("低保", "welfare_aid"),                       # the word said alone is a request
+    ("院子里蟑螂多得很", "sanitation"),             # trouble told
+    ("小区路灯黑了好几天", "building_facility"),
+    ("我家窗户玻璃碎了", "home_repair"),
+    ("和隔壁有矛盾", "neighbor_dispute"),           # the catalog word is the trouble itself
+    ("家 里 水管 陋水 了", "home_repair"),          # ... also when the recogniser wrote it by sound
+    ("燃气快拥完了", "gas_recharge"),               # a two-character marker heard by sound (用完)
+])
+def test_a_need_told_by_asking_an_act_or_trouble_is_a_request(matcher, text, intent):
+    assert matcher.match(text).intent == intent
+
+
+@pytest.mark.parametrize("text", [
+    "医院我自己能去", "我自己会充燃气卡", "刚从社区医院回来", "我闺女给我买了个新手机", "隔壁王姐今天去医院复查了",
+    "燃气公司的人昨天来查过表了", "水龙头不滴了", "超市鸡蛋特价", "我在医院干了三十年",
+])
+def test_can_do_it_oneself_done_already_been_and_back_prices_and_work_are_no_request(matcher, text):
+    m = matcher.match(text)
+    assert m.intent is None and not m.ask, m
+
+
+@pytest.mark.parametrize("text, first, second", [
+    ("屋里的灯坏了 单元门也关不上了", "home_repair", "building_facility"),    # 也 said of the second thing
+    ("帮我把气费交了 下礼拜去医院还要个人陪", "gas_recharge", "medical_escort"),   # a join word after the second
+])
+def test_two_requests_each_with_its_own_need_are_both_heard(matcher, text, first, second):
+    m = matcher.match(text)
+    assert (m.intent, m.also) == (first, second), m
+
+
+def test_a_story_before_the_need_is_not_a_second_request(matcher):
+    # 住院 is what happened, the need is the meals: never escort first with meals offered after
+    m = matcher.match("老伴住院了 饭也没人做 能不能送饭")
+    assert m.intent in (None, "meal_delivery") and m.intent != "medical_escort"
+
+
+@pytest.mark.parametrize("text", ["我要去医院复查 一个人不方便", "儿子在外地上班 我去医院没人陪"])
+def test_talk_cues_give_way_to_a_need_told_after_them(matcher, text):
+    assert matcher.match(text).intent == "medical_escort"
+
+
+def test_a_delivery_reported_done_is_no_request(matcher):
+    m = matcher.match("饭刚才送来了")
+    assert m.intent is None and not m.ask
+
+
+@pytest.mark.parametrize("text", [
+    "多亏你们帮我修了水管", "残疾证的手续办完了", "我以前在老年大学学过书法", "儿子说明天带我去医院",
+    "孙女教会我用微信了", "药店我自己能去 不用你们操心",
+])
+def test_thanks_for_what_was_done_done_learned_and_family_seeing_to_it_are_no_request(matcher, text):
+    m = matcher.match(text)
+    assert m.intent is None and not m.ask, m
+
+
+def test_family_away_is_still_a_need(matcher):
+    assert matcher.match("儿子在外地 没人陪我去医院").intent == "medical_escort"
+
+
+def test_a_place_followed_by_someone_names_people_not_where_a_thing_is(matcher):
+    # 楼下 is the building's place (楼下的长凳坏了), but 楼下说… is the people downstairs: never the building
+    m = matcher.match("楼下说我家水管漏水了")
+    assert m.intent != "building_facility" and "building_facility" not in (m.ask or ())
+    assert matcher.match("楼下的长凳断了 找人修一下").intent == "building_facility"
+
+
+def test_a_trouble_word_heard_only_loosely_by_sound_does_not_tell_a_need(matcher):
+    m = matcher.match("前天下雨 楼道里潮得很 今天晒干了")   # 下雨楼道 is not 下雨漏水
+    assert m.intent is None and not m.ask, m
+
+
+def test_someone_else_saying_it_is_fine_is_not_the_resident_saying_so(matcher):
+    assert matcher.match("物业说没事 可楼道灯还是不亮").intent == "building_facility"
+
+
+@pytest.mark.parametrize("text, intent", [("孙女在兰大上学", None), ("老年大学的课我想报上 学一哈", "phone_class")])
+def test_going_to_school_is_talk_but_signing_up_to_learn_is_not(matcher, text, intent):
+    assert matcher.match(text).intent == intent
+
+
+def test_a_patterns_loose_span_hides_no_other_categorys_word(matcher):
+    # the phone pattern spans 手机上…不会; 体检 inside it is still evidence: health, or asked, never phone alone
+    m = matcher.match("女儿说手机上能约体检 我不会弄 想直接在社区做个体检")
+    assert m.intent != "phone_class"
+    assert m.intent == "health_service" or "health_service" in (m.ask or ())
+
+
+@pytest.mark.parametrize("text", ["上个月燃气公司来人修了表", "隔壁老李经常帮我买菜"])
+def test_a_visit_that_was_made_and_a_neighbours_habit_are_no_request(matcher, text):
+    m = matcher.match(text)
+    assert m.intent is None and not m.ask, m
+
+
+@pytest.mark.parametrize("text", ["我外孙女在兰大二院当护士", "闺女回来给我带了好多鸡蛋", "刚吃过饭 出来转转"])
+def test_someones_job_what_family_brought_and_a_meal_eaten_are_no_request(matcher, text):
+    m = matcher.match(text)
+    assert m.intent is None and not m.ask, m
+
+
+def test_an_ask_after_a_negation_starts_a_new_request(matcher):
+    # 不想做了 negates nothing asked: 能…送饭 after it is the request
+    assert matcher.match("今天我不想做了 能送个饭不").intent == "meal_delivery"
+    assert matcher.match("不想要送饭了").intent is None
+
+
+def test_the_neighbours_above_quarrelling_is_heard_across_a_few_words(matcher):
+    assert matcher.match("楼上那家的两口子一到半夜就吵 我睡不着").intent == "neighbor_dispute"
+
+
+def test_a_request_phrase_holding_a_small_talk_word_is_its_own_reading(matcher):
+    assert matcher.match("替我谢谢上回帮忙的小伙子").intent == "message"     # 谢谢 alone is small talk
+    assert matcher.match("谢谢你们").intent is None
+
+
+def test_a_drain_backing_up_in_the_kitchen_is_never_only_a_smell(matcher):
+    m = matcher.match("厨房的下水往上返水 味道大得很")
+    assert m.intent != "sanitation" and (m.intent == "home_repair" or "home_repair" in (m.ask or ()))
+
+
+def test_an_ask_word_inside_another_categorys_phrase_asks_for_that_phrase(matcher):
+    # 替我 belongs to 替我谢谢 (a message): it does not ask for 送饭 after it — ask between the two, never meals
+    m = matcher.match("替我谢谢送饭的那个小伙子")
+    assert m.intent in (None, "message") and "meal_delivery" != m.intent
+
+
+def test_a_modal_verb_said_as_written_does_not_make_a_phrase_heard_by_sound(matcher):
+    # 要是能 holds 是能, which sounds like 失能 (welfare): 能 is a modal, 失 is the word's meaning
+    m = matcher.match("大家觉得社区要是能办个联欢会就好了 你们帮我们跟书记说一声")
+    assert m.intent == "message" or (m.intent is None and "message" in (m.ask or ()))
+    assert "welfare_aid" not in (m.intent, m.also)
+
+
+def test_a_second_request_told_with_ye_after_a_first_asked_for_before_its_word(matcher):
+    m = matcher.match("教我用微信 燃气费也帮我交一下")
+    assert (m.intent, m.also) == ("phone_class", "gas_recharge")
+
+
+def test_two_words_side_by_side_naming_one_thing_are_not_twice_the_evidence(matcher):
+    # 燃气灶 + 打不着火 is one broken-looking stove; the empty card tells the need: ask, never repair alone
+    m = matcher.match("灶上的火打不着 燃气灶打不着火 一看卡里没钱了")
+    assert m.intent != "home_repair"
+    m = matcher.match("燃气灶打不着火 一看卡里没钱了")
+    assert m.intent in (None, "gas_recharge") and (m.intent or "gas_recharge" in m.ask)
+
+
+@pytest.mark.parametrize("text", ["我闺女在老年食堂帮忙", "今天买药的人真多", "我买菜回来 顺便来看看", "电费我女儿用手机交了"])
+def test_someones_help_crowds_a_visit_on_the_way_and_family_having_done_it_are_no_request(matcher, text):
+    m = matcher.match(text)
+    assert m.intent is None and not m.ask, m
+
+
+def test_wanting_to_buy_a_new_one_of_a_broken_thing_is_never_only_a_repair(matcher):
+    m = matcher.match("屋里的灯泡坏了 想买个新的 我下不了楼")
+    assert m.intent in (None, "shopping") and (m.intent or "shopping" in m.ask)
+
+
+@pytest.mark.parametrize("text", ["人民医院", "超市", "药店在哪儿", "垃圾我自己扔了", "刚量完血压 不高", "隔壁的娃学习好得很"])
+def test_a_bare_place_asking_the_way_done_oneself_and_school_talk_are_no_request(matcher, text):
+    m = matcher.match(text)
+    assert m.intent is None and not m.ask, m
+
+
+@pytest.mark.parametrize("text, intent", [("低保", "welfare_aid"), ("燃气卡", "gas_recharge"), ("义诊在哪里", "health_service")])
+def test_a_service_or_thing_said_alone_or_asked_where_is_still_a_request(matcher, text, intent):
+    assert matcher.match(text).intent == intent
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("娃娃该打预防针了", "health_service"),            # 该…了: it is due
+    ("我这个月的养老金也没发 燃气卡也没钱了", None),     # two needs: heard as two (see below)
+])
+def test_something_due_or_not_received_tells_a_need(matcher, text, intent):
+    m = matcher.match(text)
+    if intent:
+        assert m.intent == intent
+    else:
+        assert {m.intent, m.also} == {"welfare_aid", "gas_recharge"} or set(m.ask or ()) == {"welfare_aid", "gas_recharge"}
+
+
+@pytest.mark.parametrize("text", ["外孙说他想学做饭", "邻居老李想去养老院 他闺女不同意", "老张住院了 我明天去看看他",
+                                  "前几天楼上吵架了 现在好了"])
+def test_what_someone_else_wants_a_visit_and_a_quarrel_over_are_no_request(matcher, text):
+    m = matcher.match(text)
+    assert m.intent is None and not m.ask, m
+
+
+@pytest.mark.parametrize("text, intent", [("我老伴想去医院 没人陪他 你们能派个人不", "medical_escort"),
+                                          ("孙女想教我用手机 可她不在家 社区有手机课不", "phone_class")])
+def test_asking_on_behalf_of_family_is_still_a_request(matcher, text, intent):
+    assert matcher.match(text).intent == intent
