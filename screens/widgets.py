@@ -17,6 +17,43 @@ from screens.texts import DIGIT_WORDS, t
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 
+# Chinese is wrapped by character count (every Han character is one em wide); these never start a line.
+NO_LINE_START = "，。、；：？！）》」』”’…"
+
+
+def cjk_wrap(text: str, width: float, font_size: float) -> str:
+    """`text` with line breaks so each line fits `width` at `font_size` (Kivy breaks unspaced Chinese
+    anywhere, also before a full stop)."""
+    if width <= font_size:
+        return text
+    per_line = max(1, int(width / font_size) - 1)
+    lines: list[str] = []
+    for para in text.split("\n"):
+        rest = para
+        while len(rest) > per_line:
+            cut = per_line
+            while cut > 1 and rest[cut] in NO_LINE_START:
+                cut -= 1          # carry the last character down with the punctuation
+            lines.append(rest[:cut])
+            rest = rest[cut:]
+        lines.append(rest)
+    return "\n".join(lines)
+
+
+def lay_out_now(root) -> None:
+    """Render `root`'s texts and lay out its layouts now, top down, instead of over the next frames: for a
+    widget added straight to the Window (the idle banner), which no layout of the screen lays out."""
+    from kivy.uix.label import Label
+    from kivy.uix.layout import Layout
+
+    for _ in range(2):   # a size found in the first pass (a text's height) moves what is below it
+        for w in root.walk(restrict=True):
+            if isinstance(w, Label):
+                w.texture_update()
+            if isinstance(w, Layout):
+                w.do_layout()
+
+
 class DebouncedButtonBehavior(ButtonBehavior):
     """A tap counts once: trembling fingers produce bursts of touches on one button."""
 
