@@ -113,6 +113,7 @@ class Keypad(GridLayout):
     """
 
     value = StringProperty("")
+    compact = BooleanProperty(False)   # a short screen: keys of the minimum height (widgets.kv)
     max_length = NumericProperty(11)
     speak = BooleanProperty(True)   # False for PINs: a code read aloud is no secret
 
