@@ -22,7 +22,7 @@ from kivy.uix.label import Label
 from screens import theme
 from screens.paging import pages
 from screens.texts import speakable, t
-from screens.widgets import BigButton, Keypad, KioskScreen, Notice, cjk_wrap
+from screens.widgets import BigButton, Keypad, KioskScreen, Notice, cell_width, cjk_wrap
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 
@@ -57,7 +57,7 @@ class ClassScreen(KioskScreen):
         return self._svc.dir / "roster.json"
 
     def _button(self, text, on, *, icon="", colour=theme.PRIMARY, nav=False):
-        b = BigButton(text=text, icon=icon, colour=theme.rgba(colour), nav=nav)
+        b = BigButton(text=text, icon=icon, colour=theme.rgba(colour), nav=nav).fit_words(cell_width(3))
         b.bind(on_release=lambda *_: on())
         return b
 

@@ -46,7 +46,8 @@ class PracticeOver(BoxLayout):
 
 
 class LessonScreen(KioskScreen):
-    STATES = ("every_step", "end", "in_class", "missing")
+    STATES = ("every_step", "end", "in_class", "missing", "practice_failed", "practice_qr", "practice_scanned",
+              "practice_done", "practice_expired")
     title = StringProperty("")
     step_text = StringProperty("")
     narration_text = StringProperty("")
