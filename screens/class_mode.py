@@ -16,12 +16,13 @@ from kivy.app import App
 from kivy.clock import Clock
 from kivy.lang import Builder
 from kivy.properties import NumericProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 
 from assets.texts import speakable, t
 from screens import theme
 from screens.paging import pages
-from screens.widgets import BigButton, Keypad, KioskScreen
+from screens.widgets import BigButton, Keypad, KioskScreen, Notice, cell_width, cjk_wrap
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 
@@ -29,7 +30,8 @@ LEARNERS_PER_PAGE = 4   # + add a learner + start the class = six choices
 
 
 class ClassScreen(KioskScreen):
-    STATES = ("pin", "pin_typed", "lesson", "roster", "building", "unit", "room", "room_typed")
+    STATES = ("pin", "pin_typed", "pin_wrong", "lesson", "lesson_page_2", "roster", "roster_nobody", "roster_page_2",
+              "building", "unit", "room", "room_typed", "results")
     stage = StringProperty("pin")     # pin | lesson | roster | building | unit | room
     heading = StringProperty("")
     message = StringProperty("")
@@ -44,6 +46,7 @@ class ClassScreen(KioskScreen):
         self.present: set[str] = set()
         self.new_learner: dict = {}
         self.learned: set[str] = set()
+        self._keypad_note = None
 
     # -- helpers -------------------------------------------------------------
     @property
@@ -54,7 +57,7 @@ class ClassScreen(KioskScreen):
         return self._svc.dir / "roster.json"
 
     def _button(self, text, on, *, icon="", colour=theme.PRIMARY, nav=False):
-        b = BigButton(text=text, icon=icon, colour=theme.rgba(colour), nav=nav)
+        b = BigButton(text=text, icon=icon, colour=theme.rgba(colour), nav=nav).fit_words(cell_width(3))
         b.bind(on_release=lambda *_: on())
         return b
 
@@ -198,21 +201,35 @@ class ClassScreen(KioskScreen):
         self._typed(body, pad, secret=False)
         body.add_widget(pad)
 
-    @staticmethod
-    def _typed(body, pad, *, secret: bool) -> None:
+    def _typed(self, body, pad, *, secret: bool) -> None:
         """What has been typed, beside the keypad: the room's digits (a wrong room is seen before 确定), a
-        PIN's digits as dots."""
+        PIN's digits as dots; the question and a wrong PIN's message above them, as on the 查进度 keypad (a title
+        row above the keypad leaves a 15.6" screen no room for its four rows)."""
         app = App.get_running_app()
         body.cols = 2
-        shown = Label(font_size=app.rp(theme.TEXT_HUGE), bold=True, color=theme.rgba(theme.PRIMARY),
-                      size_hint=(None, None), size=(app.rp(560), pad.height))
+        box = BoxLayout(orientation="vertical", size_hint=(None, None), size=(app.rp(560), pad.height),
+                        spacing=app.rp(theme.GAP))
+        width, size = app.rp(560), app.rp(theme.TEXT_BIG)
+        heading = Label(text=cjk_wrap(self.heading, width, size), font_size=size, bold=True, color=theme.rgba(theme.FG),
+                        halign="left", valign="top", text_size=(width, None), size_hint_y=None)
+        heading.bind(texture_size=lambda w, ts: setattr(w, "height", ts[1]))
+        note = self._keypad_note
+        if note is None:   # one, moved to each keypad stage's box: a binding per stage shown would pile up
+            note = self._keypad_note = Notice(kind="error", font_ref=theme.TEXT, text=self.message)
+            self.bind(message=note.setter("text"))
+        if note.parent is not None:
+            note.parent.remove_widget(note)
+        shown = Label(font_size=app.rp(theme.TEXT_HUGE), bold=True, color=theme.rgba(theme.PRIMARY))
         blank = "_ _ _ _"
 
         def update(*_):
             shown.text = (("● " * len(pad.value)).strip() if secret else " ".join(pad.value)) or blank
-        pad.bind(value=update, height=lambda *_: setattr(shown, "height", pad.height))
+        pad.bind(value=update, height=lambda *_: setattr(box, "height", pad.height))
         update()
-        body.add_widget(shown)
+        box.add_widget(heading)
+        box.add_widget(note)
+        box.add_widget(shown)
+        body.add_widget(box)
 
     def _pick(self, field: str, value: str, then: str) -> None:
         if field == "building":

@@ -12,6 +12,8 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty
 from kivy.uix.boxlayout import BoxLayout
 
+from screens.widgets import lay_out_now
+
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 
 
@@ -23,6 +25,7 @@ class IdleBanner(BoxLayout):
         self.request = request
         if self.parent is None:
             Window.add_widget(self)
+            lay_out_now(self)   # drawn laid out in its first frame, not a frame later at the default size
 
     def hide(self) -> None:
         if self.parent is not None:

@@ -20,29 +20,15 @@ from assets.texts import speakable, t
 from screens import theme
 from screens.phonesketch import PhoneSketch
 from screens.qrwidget import QRCodeWidget
-from screens.widgets import KioskScreen
+from screens.widgets import KioskScreen, Notice, cjk_wrap
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 
 PRACTICE_STATES = ("waiting", "new", "scanned", "done", "expired")   # each has lesson.practice_<state>
 
 
-# Chinese is wrapped by character count (every Han character is one em wide); these never start a line.
-NO_LINE_START = "，。、；：？！）》」』”’…"
-
-
-def cjk_wrap(text: str, width: float, font_size: float) -> str:
-    per_line = max(1, int(width / font_size) - 1)
-    lines: list[str] = []
-    rest = text
-    while len(rest) > per_line:
-        cut = per_line
-        while cut > 1 and rest[cut] in NO_LINE_START:
-            cut -= 1          # carry the last character down with the punctuation
-        lines.append(rest[:cut])
-        rest = rest[cut:]
-    lines.append(rest)
-    return "\n".join(lines)
+def lines(text: str, width: float, font_size: float) -> int:
+    return len(cjk_wrap(text, width, font_size).split("\n")) if text else 0
 
 
 class Caption(Label):
@@ -60,7 +46,8 @@ class PracticeOver(BoxLayout):
 
 
 class LessonScreen(KioskScreen):
-    STATES = ("every_step", "end", "in_class", "missing")
+    STATES = ("every_step", "end", "in_class", "missing", "practice_failed", "practice_qr", "practice_scanned",
+              "practice_done", "practice_expired")
     title = StringProperty("")
     step_text = StringProperty("")
     narration_text = StringProperty("")
@@ -75,16 +62,20 @@ class LessonScreen(KioskScreen):
     missing = BooleanProperty(False)         # entered with no lesson chosen: a safe page, no steps
     step_font = NumericProperty(96)          # real px, set by fit_type()
     narration_font = NumericProperty(52)
+    right_ref = NumericProperty(640)         # the phone's (or QR's) column, reference px
+    notice_ref = NumericProperty(theme.TEXT_BIG)
+    practice = BooleanProperty(False)        # a practice step: its message stands above its QR
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._watcher = None
         self._practice_gen = 0
         self.practice_url = ""
+        self._practice_notice = notice = Notice(text=self.status_text, kind=self.status_kind, font_ref=self.notice_ref)
+        self.bind(status_text=notice.setter("text"), status_kind=notice.setter("kind"),
+                  notice_ref=notice.setter("font_ref"))
 
-    @staticmethod
-    def wrap(text: str, width: float, font_size: float) -> str:
-        return cjk_wrap(text, width, font_size) if width > font_size else text
+    wrap = staticmethod(cjk_wrap)
 
     @property
     def lesson_steps(self):
@@ -105,9 +96,10 @@ class LessonScreen(KioskScreen):
             self.ids.right.clear_widgets()
             self.title, self.progress_text, self.narration_text = t("lesson.missing_title"), "", ""
             self.step_text, self.status_text, self.status_kind = "", t("lesson.missing"), "warn"
-            self.index, self.count, self.at_end = 0, 1, False
+            self.index, self.count, self.at_end, self.practice = 0, 1, False, False
             return
         self.title = lesson.title
+        self.practice = False
         self.count = len(lesson.steps)
         self.index = 0
         self.at_end = False
@@ -128,31 +120,39 @@ class LessonScreen(KioskScreen):
         return speakable(text)
 
     # -- type sizes ----------------------------------------------------------
-    LINE = 1.4   # a wrapped line's height per font size, with room to spare (WenQuanYi: about 1.25)
+    HEADER = 90          # the title row, reference px
+    LEFT_GAP = 16
+    LINE_HEIGHT = 1.15   # the narration's line spacing
+    LINE = 1.3           # a line's height per font size (WenQuanYi draws about 1.2), with room to spare
 
     def fit_type(self, *_) -> None:
-        """The biggest type that fits the left column: class mode draws bigger for a room, but a long step 1
-        must never push its words up into the header (issue 13.6). Never below the minimum sizes."""
+        """The biggest type that fits: the step across the whole width, the narration (and a message) beside the
+        phone above the buttons. Class mode draws bigger for a room, but a long step must never push words into
+        the header (issue 13.6), and on a 15.6" screen everything must still fit at the minimum sizes."""
         app = App.get_running_app()
-        left = self.ids.left
-        room = left.height - app.rp(theme.BUTTON) * 2 - app.rp(20) * 5   # the buttons row, a status line, gaps
-        width = left.width
-        if width <= 0 or room <= 0:
+        rp = app.rp
+        compact = theme.is_compact(self.height, app.scale)
+        self.right_ref = (480 if self.practice else 380) if compact else 640
+        self.notice_ref = theme.TEXT if compact else theme.TEXT_BIG
+        width = self.width - 2 * rp(theme.PAD)
+        left = width - rp(theme.GAP + self.right_ref)
+        room = self.height - 2 * rp(theme.PAD) - rp(self.HEADER) - rp(theme.BUTTON) * 2 - 3 * rp(theme.GAP)
+        room -= 3 * rp(self.LEFT_GAP)
+        if left <= 0 or room <= 0:
             return
+        if self.status_text and not self.practice:   # the Notice: pictograph, then its words wrapped beside it
+            n = rp(self.notice_ref)
+            room -= lines(self.status_text, left - n * 1.5 - rp(16), n) * n * self.LINE + rp(8)
         step_sizes = (theme.TEXT_HUGE * 1.2, theme.TEXT_HUGE, 80, 72, 64) if self.in_class else (theme.TEXT_HUGE, 80, 72, 64)
         narration_sizes = (60, 52, 48, 44) if self.in_class else (52, 48, 44)
-
-        def lines(text: str, size: float) -> int:
-            return len(self.wrap(text, width, size).split("\n")) if text else 0
-
         for s in step_sizes:
             for n in narration_sizes:
-                need = (lines(self.step_text, app.rp(s)) * app.rp(s) + lines(self.narration_text, app.rp(n)) * app.rp(n)
-                        * 1.2) * self.LINE
+                need = (lines(self.step_text, width, rp(s)) * rp(s)
+                        + lines(self.narration_text, left, rp(n)) * rp(n) * self.LINE_HEIGHT) * self.LINE
                 if need <= room:
-                    self.step_font, self.narration_font = app.rp(s), app.rp(n)
+                    self.step_font, self.narration_font = rp(s), rp(n)
                     return
-        self.step_font, self.narration_font = app.rp(step_sizes[-1]), app.rp(narration_sizes[-1])
+        self.step_font, self.narration_font = rp(step_sizes[-1]), rp(narration_sizes[-1])
 
     # -- steps ---------------------------------------------------------------
     def _show(self) -> None:
@@ -161,6 +161,7 @@ class LessonScreen(KioskScreen):
         right = self.ids.right
         right.clear_widgets()
         self.status_text, self.status_kind = "", "ok"
+        self.practice = not self.at_end and svc.current.steps[self.index].practice
         if self.at_end:
             self.progress_text = t("lesson.progress_end", count=self.count)
             self.step_text = t("lesson.end_title")
@@ -178,13 +179,24 @@ class LessonScreen(KioskScreen):
         else:
             right.add_widget(PhoneSketch(elements=[dict(e) for e in step.sketch]))
 
-    def _qr(self, data: str, caption: str) -> QRCodeWidget:
-        box = BoxLayout(orientation="vertical", spacing=App.get_running_app().rp(12))
-        qr = QRCodeWidget(data=data)
-        box.add_widget(qr)
+    def _qr(self, data: str, caption: str) -> None:
+        box = self._qr_box(data)
         box.add_widget(Caption(text=caption))
         self.ids.right.add_widget(box)
-        return qr
+
+    @staticmethod
+    def _qr_box(data: str) -> BoxLayout:
+        box = BoxLayout(orientation="vertical", spacing=App.get_running_app().rp(12))
+        box.add_widget(QRCodeWidget(data=data))
+        return box
+
+    def _practice_column(self, below=None) -> None:
+        """The practice's message (waiting, scan this, scanned, paid, expired, failed) above its QR or outcome."""
+        right = self.ids.right
+        right.clear_widgets()
+        right.add_widget(self._practice_notice)
+        if below is not None:
+            right.add_widget(below)
 
     def go_step(self, delta: int) -> None:
         app = App.get_running_app()
@@ -226,7 +238,7 @@ class LessonScreen(KioskScreen):
     def _start_practice(self) -> None:
         app = App.get_running_app()
         svc = app.services.lessons
-        self.ids.right.clear_widgets()
+        self._practice_column()
         self.practice_over = False
         self._practice_gen += 1
         gen = self._practice_gen
@@ -253,8 +265,8 @@ class LessonScreen(KioskScreen):
 
         svc = App.get_running_app().services.lessons
         self.practice_url = svc.practice_url(result["path"])
-        self._qr(self.practice_url, t("lesson.practice_qr"))
-        self.status_text = t("lesson.practice_new")
+        self._practice_column(self._qr_box(self.practice_url))
+        self.status_text, self.status_kind = t("lesson.practice_new"), "ok"
         self._watcher = PracticeWatcher(
             svc.client, result["token"],
             lambda state: Clock.schedule_once(lambda *_: self._practice_state(gen, state))).start()
@@ -275,8 +287,7 @@ class LessonScreen(KioskScreen):
         self.status_kind = "warn" if state == "expired" else "ok"
         self.practice_over = state in ("done", "expired")
         if self.practice_over:   # the code is used up: never leave it on screen to be scanned again
-            self.ids.right.clear_widgets()
-            self.ids.right.add_widget(PracticeOver(self.practise_again, success=state == "done"))
+            self._practice_column(PracticeOver(self.practise_again, success=state == "done"))
         if state == "scanned":
             app.say(t("lesson.scanned_say"))
         elif state == "done":

@@ -12,7 +12,7 @@ from kivy.properties import NumericProperty
 from assets.texts import speakable, t
 from screens import theme
 from screens.paging import pages
-from screens.widgets import KioskScreen, Tile
+from screens.widgets import KioskScreen, Tile, cell_width
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 
@@ -54,7 +54,7 @@ class LessonsScreen(KioskScreen):
         grid.clear_widgets()
         for n, lid in enumerate(self._page_ids()):
             tile = Tile(icon=ICONS.get(lid, "📱"), text=svc.lessons[lid].title, text_size_ref=56,
-                        colour=theme.rgba(COLOURS[n % len(COLOURS)]))
+                        colour=theme.rgba(COLOURS[n % len(COLOURS)])).fit_words(cell_width(grid.cols))
             tile.bind(on_release=lambda _w, lid=lid: self.open(lid))
             grid.add_widget(tile)
 

@@ -142,7 +142,8 @@ class StatusScreen(KioskScreen):
         options = list(post["buildings"] if mode == "building" else post["units"])[: 6]
         grid = self.ids.choices
         grid.clear_widgets()
-        grid.cols = grid_cols(len(pages(options)[0]))
+        n = len(pages(options)[0])
+        grid.cols = 2 if self.compact and n > 1 else grid_cols(n)   # 15.6": a narrower panel, tiles in pairs
         for label in pages(options)[0]:
             tile = Tile(icon="🏢" if mode == "building" else "🚪", text=label, colour=theme.rgba(theme.PRIMARY),
                         text_size_ref=64)

@@ -19,10 +19,11 @@ from pathlib import Path
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.lang import Builder
-from kivy.properties import ListProperty, NumericProperty, StringProperty
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
 
 from assets.texts import section
-from screens.widgets import KioskScreen
+from screens import theme
+from screens.widgets import KioskScreen, cjk_wrap
 
 HOLD_S = 0.6   # a press shorter than this is a tap: keep listening until the resident pauses
 
@@ -33,11 +34,24 @@ log = logging.getLogger(__name__)
 
 
 class VoiceScreen(KioskScreen):
-    STATES = ("ready", "unavailable")
-    # ready, listening, confirm, ask, retry, fallback, unavailable, loading
+    STATES = ("ready", "listening", "confirm", "ask", "retry", "fallback", "unavailable", "loading")
     state = StringProperty("ready")
     headline = StringProperty("")
     detail = StringProperty("")
+    detail_shown = StringProperty("")   # the detail, shortened with … if even the smallest type cannot hold it
+    # A problem is said with the shared Notice (widgets.Notice), the same on every screen: not heard is a warning,
+    # cannot listen at all an error.
+    NOTICE = {"retry": "warn", "fallback": "warn", "unavailable": "error"}
+    notice_kind = StringProperty("")
+    headline_font = NumericProperty(96)   # real px, set by fit_type()
+    detail_font = NumericProperty(60)
+    compact = BooleanProperty(False)      # a 15.6" screen: smaller title and button rows
+    title_ref = NumericProperty(theme.BUTTON * 0.8)
+    actions_ref = NumericProperty(300)
+    PANEL_PAD = (48, 24)
+    PANEL_GAP = 16
+    LINE = 1.3                            # a line's height per font size, with room to spare
+    wrap = staticmethod(cjk_wrap)
     failures = NumericProperty(0)
     option_labels = ListProperty(["", ""])   # "ask": the two categories' labels and icons on two big buttons
     option_icons = ListProperty(["", ""])
@@ -114,6 +128,40 @@ class VoiceScreen(KioskScreen):
 
     def _show(self, state: str, headline: str, detail: str) -> None:
         self.state, self.headline, self.detail = state, headline, detail
+        self.notice_kind = self.NOTICE.get(state, "")
+        self.fit_type()
+
+    def fit_type(self, *_) -> None:
+        """The biggest headline and detail that fit between the title and the buttons (a 15.6" screen has 785
+        reference px of height); a detail too long even at the smallest size (a long transcript) ends in …."""
+        app = App.get_running_app()
+        if app is None or self.width <= 0:
+            return
+        rp = app.rp
+        self.compact = compact = theme.is_compact(self.height, app.scale)
+        self.title_ref = 80 if compact else theme.BUTTON * 0.8
+        self.actions_ref = 180 if compact else 300
+        width = self.width - 2 * rp(theme.PAD) - 2 * rp(self.PANEL_PAD[0])
+        room = (self.height - 2 * rp(theme.PAD) - rp(self.title_ref + self.actions_ref + theme.BUTTON)
+                - 3 * rp(theme.GAP) - 2 * rp(self.PANEL_PAD[1]) - rp(self.PANEL_GAP))
+
+        def lines(text: str, w: float, size: float) -> int:
+            return len(cjk_wrap(text, w, size).split("\n")) if text else 0
+
+        def head(h: float) -> float:   # the Notice puts its pictograph before the words
+            w = width - (h * 1.5 + rp(16) if self.notice_kind else 0)
+            return lines(self.headline, w, h) * h * self.LINE
+
+        for h in (theme.TEXT_HUGE, 80, 72, theme.TEXT_BIG):
+            for d in (theme.TEXT_BIG, 52, 48, theme.TEXT):
+                if head(rp(h)) + lines(self.detail, width, rp(d)) * rp(d) * self.LINE <= room:
+                    self.headline_font, self.detail_font, self.detail_shown = rp(h), rp(d), self.detail
+                    return
+        h, d = rp(theme.TEXT_BIG), rp(theme.TEXT)
+        self.headline_font, self.detail_font = h, d
+        keep = max(1, int((room - head(h)) / (d * self.LINE)))
+        shown = cjk_wrap(self.detail, width, d).split("\n")
+        self.detail_shown = self.detail if len(shown) <= keep else "".join(shown[:keep])[:-1] + "…"
 
     # -- push to talk ------------------------------------------------------
     def press(self) -> None:

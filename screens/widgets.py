@@ -17,6 +17,55 @@ from assets.texts import DIGIT_WORDS, t
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 
+# Chinese is wrapped by character count (every Han character is one em wide); these never start a line.
+NO_LINE_START = "，。、；：？！）》」』”’…"
+
+
+def cjk_wrap(text: str, width: float, font_size: float) -> str:
+    """`text` with line breaks so each line fits `width` at `font_size` (Kivy breaks unspaced Chinese
+    anywhere, also before a full stop). A Han character is one em wide, a digit or Latin letter about half."""
+    if width <= font_size:
+        return text
+    room = width / font_size - 0.3   # ems per line, a little to spare
+    lines: list[str] = []
+    for para in text.split("\n"):
+        line, used = "", 0.0
+        for ch in para:
+            w = 0.55 if ch.isascii() else 1.0
+            if used + w > room and line:
+                run = len(line)
+                while run > 0 and line[run - 1].isascii() and line[run - 1].isalnum():
+                    run -= 1
+                if ch.isascii() and ch.isalnum() and 0 < run < len(line):   # a number is never cut: 101室
+                    lines.append(line[:run])
+                    line = line[run:]
+                elif ch in NO_LINE_START and len(line) > 1:   # carry the last character down with the punctuation
+                    lines.append(line[:-1])
+                    line = line[-1]
+                else:
+                    lines.append(line)
+                    line = ""
+                used = sum(0.55 if c.isascii() else 1.0 for c in line)
+            line += ch
+            used += w
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def lay_out_now(root) -> None:
+    """Render `root`'s texts and lay out its layouts now, top down, instead of over the next frames: for a
+    widget added straight to the Window (the idle banner), which no layout of the screen lays out."""
+    from kivy.uix.label import Label
+    from kivy.uix.layout import Layout
+
+    for _ in range(2):   # a size found in the first pass (a text's height) moves what is below it
+        for w in root.walk(restrict=True):
+            if isinstance(w, Label):
+                w.texture_update()
+            if isinstance(w, Layout):
+                w.do_layout()
+
+
 class DebouncedButtonBehavior(ButtonBehavior):
     """A tap counts once: trembling fingers produce bursts of touches on one button."""
 
@@ -37,6 +86,16 @@ class DebouncedButtonBehavior(ButtonBehavior):
         DebouncedButtonBehavior._last = (self, time.monotonic())
 
 
+def cell_width(cols: int) -> float:
+    """Real px of one cell of a `cols`-column grid across the screen between the page margins."""
+    from kivy.core.window import Window
+
+    from screens import theme
+
+    app = App.get_running_app()
+    return (Window.width - 2 * app.rp(theme.PAD) - (cols - 1) * app.rp(theme.GAP)) / cols
+
+
 class Tile(DebouncedButtonBehavior, BoxLayout):
     """A big touch target: pictograph above words, white on a dark colour."""
 
@@ -45,6 +104,15 @@ class Tile(DebouncedButtonBehavior, BoxLayout):
     colour = ListProperty([0.12, 0.23, 0.54, 1])
     text_size_ref = NumericProperty(60)
     icon_size_ref = NumericProperty(96)   # Symbola draws about 1.27 x its size tall
+    wrap_width = NumericProperty(0)       # real px the words may take per line; 0: one line
+    wrapped = staticmethod(lambda text, width, size: cjk_wrap(text, width, size) if width else text)
+
+    def fit_words(self, width: float) -> Tile:
+        """Long words on two lines in a tile `width` wide (known before layout, so the words render once)."""
+        app = App.get_running_app()
+        # the pictograph beside the words (15.6"); above them the words have the tile's width, and two lines no room
+        self.wrap_width = width - app.rp(24 + 8 + 16 + self.icon_size_ref * .75) if self.orientation == "horizontal" else 0
+        return self
 
 
 class BigButton(DebouncedButtonBehavior, BoxLayout):
@@ -54,6 +122,14 @@ class BigButton(DebouncedButtonBehavior, BoxLayout):
     text = StringProperty("")
     colour = ListProperty([0.12, 0.23, 0.54, 1])
     text_size_ref = NumericProperty(56)
+    wrap_width = NumericProperty(0)       # real px the words may take per line; 0: one line
+    wrapped = staticmethod(lambda text, width, size: cjk_wrap(text, width, size) if width else text)
+
+    def fit_words(self, width: float) -> BigButton:
+        """Long words on two lines in a button `width` wide (known before layout: the words render once)."""
+        app = App.get_running_app()
+        self.wrap_width = width - app.rp(40) - (app.rp(self.text_size_ref * 1.2 + 16) if self.icon else 0)
+        return self
 
 
 class Notice(BoxLayout):
@@ -76,6 +152,7 @@ class Keypad(GridLayout):
     """
 
     value = StringProperty("")
+    compact = BooleanProperty(False)   # a short screen: keys of the minimum height (widgets.kv)
     max_length = NumericProperty(11)
     speak = BooleanProperty(True)   # False for PINs: a code read aloud is no secret
 

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -95,3 +97,39 @@ def test_screen_hooks_are_declared_on_the_base_screen(ui):
     assert not hasattr(KioskScreen, "idle_exempt")
     assert ui.app.screen("home").idle_reset is True and ui.app.screen("home").back_step() is False
     assert ui.app.screen("class").idle_reset is False
+
+
+def test_the_idle_banner_is_laid_out_in_the_frame_it_is_shown(ui):
+    """The banner is added straight to the Window, where no screen's layout lays it out: show() does it, so even a
+    banner never laid out before is not drawn with 100x100 children piled in a corner in its first frame (the
+    state audit read such a frame once and found the 👍 'not drawn')."""
+    from kivy.uix.label import Label
+
+    from screens.idle import IdleBanner
+    from screens.widgets import BigButton
+    from tests.ui import find
+
+    app = ui.app
+    app.go("status")
+    ui.pump(0.1)
+    banner = IdleBanner()        # fresh: no frame has laid it out yet
+    banner.show(request=True)    # and none in between
+    try:
+        def inside(w):
+            x0, y0 = w.to_window(*w.pos)
+            return (banner.x - 0.5 <= x0 and x0 + w.width <= banner.right + 0.5
+                    and banner.y - 0.5 <= y0 and y0 + w.height <= banner.top + 0.5)
+
+        assert banner.width == pytest.approx(app.rp(1920)) and banner.top == pytest.approx(ui.app.root.height)
+        button = next(w for w in find.walk(banner) if isinstance(w, BigButton))
+        assert button.width == pytest.approx(app.rp(480)) and inside(button)
+        assert button.height > app.rp(200)          # the banner's height less its padding, not the default 100
+        labels = [w for w in find.walk(banner) if isinstance(w, Label) and w.text]
+        assert len(labels) >= 4 and all(inside(w) and w.texture_size[0] > 0 for w in labels)
+        drawn = [tuple(w.texture_size) for w in labels]
+        for w in labels:
+            w.texture_update()
+        assert drawn == [tuple(w.texture_size) for w in labels]   # already drawn with its present words
+    finally:
+        banner.hide()
+        app.home()

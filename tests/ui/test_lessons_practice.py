@@ -57,7 +57,7 @@ def test_practice_qr_is_scanned_paid_and_congratulated(on_server, server, artefa
     practice = next(i for i, s in enumerate(screen.lesson_steps) if s.practice)
     for _ in range(practice):
         tap(ui, "下一步")
-    assert wait_for(ui, lambda: screen.status_text == "请用您的手机扫这个码")
+    assert wait_for(ui, lambda: screen.status_text == ui.app.t("lesson.practice_new"))
     shot = ui.screenshot(artefacts / "lessons" / "scan_pay-practice.png")
     codes = decode_qr(shot)
     assert len(codes) == 1 and codes[0] == screen.practice_url
@@ -75,7 +75,7 @@ def test_practice_qr_is_scanned_paid_and_congratulated(on_server, server, artefa
     assert any(i["outcome"] == "practice_ok" and i["lesson_id"] == "scan_pay" for i in items)
     # 再练一次 (the next learner in a class): a fresh one-time code, not the used one.
     tap(ui, "再练一次")
-    assert wait_for(ui, lambda: screen.status_text == "请用您的手机扫这个码")
+    assert wait_for(ui, lambda: screen.status_text == ui.app.t("lesson.practice_new"))
     fresh = decode_qr(ui.screenshot(artefacts / "lessons" / "scan_pay-practice-again.png"))
     assert len(fresh) == 1 and fresh[0] != codes[0] and fresh[0].startswith(server.url + "/p/")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from screens import theme
 from tests.ui import find
+from tests.ui.test_voice_flow import spoken_wav  # noqa: F401  (fixture: a real recording)
 
 
 def _colour_pixels(ui, widget, hex_colour: str) -> int:
@@ -84,4 +85,41 @@ def test_the_lesson_screen_without_a_lesson_shows_a_safe_page(ui, artefacts):
     assert audit_screen(ui, screen) == []
     find.tap(ui, "返回")
     assert app.sm.current != "lesson"
+    app.home()
+
+
+def test_the_voice_screen_says_its_problems_with_the_same_notice(ui, spoken_wav, monkeypatch, artefacts):  # noqa: F811
+    """按住说话: cannot listen at all is an error (✖, error colour), not heard a warning (⚠), and a question
+    the kiosk asks is no notice at all; none of them in the old red headline."""
+    from screens.widgets import Notice
+    from tests.ui.test_voice_flow import speak
+    from voice.microphone import FileMicrophone, SoundDeviceMicrophone
+    from voice.recognizer import TranscriptRecognizer
+
+    app = ui.app
+    rec = TranscriptRecognizer()
+    monkeypatch.setattr(app.services, "microphone", SoundDeviceMicrophone("no such microphone"), raising=False)
+    monkeypatch.setattr(app.services, "recognizer", rec, raising=False)
+    app.go("voice")
+    ui.pump(0.15)
+    screen = app.sm.current_screen
+    notice = _notice(screen)
+    err, warn, ok = (theme.NOTICE[k][0] for k in ("error", "warn", "ok"))
+    assert notice.kind == "error" and theme.NOTICE["error"][1] in find.texts(notice)
+    assert _colour_pixels(ui, notice, err) > 200 and _colour_pixels(ui, notice, ok) == 0
+    assert not screen.ids.headline.text and _colour_pixels(ui, screen.ids.detail, err) == 0   # no other red words
+    ui.screenshot(artefacts / "screens" / "voice_unavailable_notice.png")
+    app.home()
+    monkeypatch.setattr(app.services, "microphone", FileMicrophone(spoken_wav), raising=False)
+    app.go("voice")
+    ui.pump(0.1)
+    assert not [w for w in find.walk(screen) if isinstance(w, Notice) and w.text]   # ready: nothing wrong
+    speak(ui, rec, "现在 几点 了")
+    notice = _notice(screen)
+    assert screen.state == "retry" and notice.kind == "warn" and notice.text == screen.headline
+    assert _colour_pixels(ui, notice, warn) > 200 and _colour_pixels(ui, notice, err) == 0
+    ui.screenshot(artefacts / "screens" / "voice_retry_notice.png")
+    speak(ui, rec, "帮 我 买 点 菜")
+    assert screen.state == "confirm"
+    assert not [w for w in find.walk(screen) if isinstance(w, Notice) and w.text]
     app.home()
