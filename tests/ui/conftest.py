@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime
 
 import pytest
 
@@ -24,6 +25,11 @@ def kiosk_app(tmp_path_factory):
                                     "discover_interfaces": ["127.0.0.1"]}},
                         "test config", data / "kiosk.toml")
     h = start_app(cfg, RecordingSpeaker())
+    # The clock on home shows a fixed time: a minute turning between a screenshot and the audit's reading of
+    # the label's text made the audit see '15:16' not drawn (the texture still said 15:15).
+    fixed = datetime(2026, 11, 29, 9, 30, tzinfo=h.app.tz)
+    h.app.now = lambda: fixed
+    h.app._tick()
     h.app.build_all_screens()   # the App builds screens after home is drawn; tests reach for any at once
     yield h
     h.app.stop()
