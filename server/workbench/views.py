@@ -81,7 +81,8 @@ def inbox(request):
         paginator.count = counts["open"]    # the same set: skip a second COUNT
     elif searching:
         # A search counts up to a limit: "Liu" may match ten thousand; the cadre narrows it, not pages through.
-        paginator.count = qs.values("id")[:SEARCH_COUNT_CAP + 1].count()
+        # Unordered: with the list's ORDER BY the database sorted every match before counting the first 1,001.
+        paginator.count = qs.order_by().values("id")[:SEARCH_COUNT_CAP + 1].count()
     page = paginator.get_page(request.GET.get("page"))
     ids = list(page.object_list)
     found = Request.objects.select_related("post", "assignee").in_bulk(ids)
