@@ -20,7 +20,18 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from server.core.models import CADRE_CHANNELS, OPEN_STATES, Kiosk, Request, State
-from server.workbench import access, actions, audit, exports, intake, limits, listing, metrics, roles
+from server.workbench import (
+    access,
+    actions,
+    audit,
+    exports,
+    inbox_rows,
+    intake,
+    limits,
+    listing,
+    metrics,
+    roles,
+)
 from server.workbench import kiosks as kiosk_ops
 from server.workbench.forms import CadreEntryForm, TopicForm, VolunteerForm
 from server.workbench.models import AuditLog, Topic, TopicStatus, Volunteer
@@ -88,8 +99,10 @@ def inbox(request):
     found = Request.objects.select_related("post", "assignee").in_bulk(ids)
     rows = decorate([found[i] for i in ids if i in found], now)
     seen = request.session.get("inbox_seen_id", 0)
+    base, channels = reverse("workbench:request", args=[0])[:-2], [c.value for c in CADRE_CHANNELS]
     for r in rows:
         r.is_new = r.pk > seen
+        r.html = mark_safe(inbox_rows.row_html(r, base, channels))   # every value escaped there
     latest = roles.requests_for(request.user).order_by("-id").values_list("id", flat=True).first() or 0
     request.session["inbox_seen_id"] = latest
     params = request.GET.copy()
