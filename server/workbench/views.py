@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Window
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -76,6 +76,35 @@ def decorate(rows, now):
 
 # -- inbox ----------------------------------------------------------------------
 
+def _page(qs, raw, *, count=None, cap=None):
+    """The page `raw` of the ordered requests `qs` (as Paginator.get_page picks it) and its ids. The ids are
+    ordered alone (from the open requests' covering index where it serves), then the page's 50 rows are read:
+    sorting whole rows read a million-row table's pages for every open request (issue 15.6). Without a known
+    `count`, one query gives the page and the number of matches (COUNT(*) OVER ()), instead of a COUNT that
+    went through every match a second time; `cap` limits the count shown."""
+    ids_qs = qs.values_list("id", flat=True)
+    paginator = Paginator(ids_qs, PAGE_SIZE)
+    if count is not None:
+        paginator.count = count
+        page = paginator.get_page(raw)
+        return page, list(page.object_list)
+    try:
+        wanted = int(raw or 1)
+    except (TypeError, ValueError):
+        wanted = 1
+    got = []
+    if wanted >= 1:
+        got = list(qs.annotate(total=Window(Count("id"))).values_list("id", "total")
+                   [(wanted - 1) * PAGE_SIZE:wanted * PAGE_SIZE])
+    if got:
+        total = got[0][1]
+    else:   # past the last page (or a page number below 1): count as Paginator would, unordered, up to the cap
+        total = (qs.order_by().values("id")[:cap] if cap else qs.order_by()).count()
+    paginator.count = min(total, cap) if cap else total
+    page = paginator.get_page(raw)
+    return page, ([i for i, _ in got] if got and page.number == wanted else list(page.object_list))
+
+
 @cadre_required
 def inbox(request):
     now = timezone.now()
@@ -84,18 +113,12 @@ def inbox(request):
     # One pass over the open requests gives the overdue banner and, for the default list, the page count.
     counts = roles.requests_for(request.user).filter(state__in=OPEN_STATES).aggregate(
         open=Count("id"), late=Count("id", filter=limits.overdue_q(now)))
-    # Order the ids only (from the open requests' covering index), then read the page's 50 rows: sorting whole
-    # rows read a million-row table's pages for every open request (issue 15.6).
-    paginator = Paginator(qs.values_list("id", flat=True), PAGE_SIZE)
     searching = bool(form.is_valid() and form.cleaned_data.get("q"))
     if not any(request.GET.get(k) for k in form.fields if k != "state") and request.GET.get("state", "open") == "open":
-        paginator.count = counts["open"]    # the same set: skip a second COUNT
-    elif searching:
+        page, ids = _page(qs, request.GET.get("page"), count=counts["open"])   # the same set: no second COUNT
+    else:
         # A search counts up to a limit: "Liu" may match ten thousand; the cadre narrows it, not pages through.
-        # Unordered: with the list's ORDER BY the database sorted every match before counting the first 1,001.
-        paginator.count = qs.order_by().values("id")[:SEARCH_COUNT_CAP + 1].count()
-    page = paginator.get_page(request.GET.get("page"))
-    ids = list(page.object_list)
+        page, ids = _page(qs, request.GET.get("page"), cap=SEARCH_COUNT_CAP + 1 if searching else None)
     found = Request.objects.select_related("post", "assignee").in_bulk(ids)
     rows = decorate([found[i] for i in ids if i in found], now)
     seen = request.session.get("inbox_seen_id", 0)
