@@ -144,8 +144,10 @@ def _rollup_groups(post_ids, first):
     """The same groups from the figures the database keeps per month (server.workbench.rollup)."""
     rollup.fold()
     rows = RequestMonth.objects.filter(month__gte=f"{first.year:04d}-{first.month:02d}")
-    if post_ids is not True:
-        rows = rows.filter(post_id__in=post_ids)
+    # Only posts that exist (a post with requests cannot be deleted): SQLite's flush between tests deletes
+    # requests and posts in any order, and the delete triggers leave figures for the posts it deleted.
+    existing = Post.objects.values_list("id", flat=True)
+    rows = rows.filter(post_id__in=existing if post_ids is True else existing.filter(id__in=post_ids))
     for g in rows.values("post_id", "category", "month", "state", "satisfaction").order_by().annotate(
             total=Sum("n"), in_time=Sum("n", filter=_in_time_rollup_q()), accepted=Sum("accept_n"),
             accept_sum=Sum("accept_us"), resolved=Sum("resolve_n"), resolve_sum=Sum("resolve_us")):
