@@ -79,13 +79,16 @@ def decorate(rows, now):
 def _page(qs, raw, *, count=None, cap=None):
     """The page `raw` of the ordered requests `qs` (as Paginator.get_page picks it) and its ids. The ids are
     ordered alone (from the open requests' covering index where it serves), then the page's 50 rows are read:
-    sorting whole rows read a million-row table's pages for every open request (issue 15.6). Without a known
-    `count`, one query gives the page and the number of matches (COUNT(*) OVER ()), instead of a COUNT that
-    went through every match a second time; `cap` limits the count shown."""
+    sorting whole rows read a million-row table's pages for every open request (issue 15.6). With a `count`
+    known already, no COUNT. With a `cap` (a search), one query gives the page and the number of matches
+    (COUNT(*) OVER ()): the matches are sorted anyway, and a separate COUNT went through them a second time.
+    Otherwise Paginator's COUNT: a window count would make a newest-first list sort every request instead of
+    reading the page from the received_at index (SQLite, 100,000 requests, page 200: 55 ms -> 340 ms)."""
     ids_qs = qs.values_list("id", flat=True)
     paginator = Paginator(ids_qs, PAGE_SIZE)
-    if count is not None:
-        paginator.count = count
+    if count is not None or cap is None:
+        if count is not None:
+            paginator.count = count
         page = paginator.get_page(raw)
         return page, list(page.object_list)
     try:
@@ -99,8 +102,8 @@ def _page(qs, raw, *, count=None, cap=None):
     if got:
         total = got[0][1]
     else:   # past the last page (or a page number below 1): count as Paginator would, unordered, up to the cap
-        total = (qs.order_by().values("id")[:cap] if cap else qs.order_by()).count()
-    paginator.count = min(total, cap) if cap else total
+        total = qs.order_by().values("id")[:cap].count()
+    paginator.count = min(total, cap)
     page = paginator.get_page(raw)
     return page, ([i for i, _ in got] if got and page.number == wanted else list(page.object_list))
 
