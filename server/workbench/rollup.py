@@ -53,8 +53,8 @@ def _parts(vendor: str, p: str) -> tuple[list[str], str, str]:
             return (f"(CAST(strftime('%s', substr({x}, 1, 19)) AS INTEGER) * 1000000 "
                     f"+ CAST(substr({x} || '.000000', 21, 6) AS INTEGER))")
 
-        def us(x):
-            return f"COALESCE({at_us(x)} - {at_us(r)}, 0)"
+        def us(x):    # no date arithmetic for a request not (yet) accepted or resolved: the ingest's rows
+            return f"CASE WHEN {x} IS NULL THEN 0 ELSE {at_us(x)} - {at_us(r)} END"
         month = f"strftime('%Y-%m', substr({r}, 1, 19), '{_fixed_offset_minutes():+d} minutes')"
         d = f"({at_us(a)} - {at_us(r)})"
         accept_h = (f"CASE WHEN {a} IS NULL THEN {NEVER} WHEN {d} <= 0 THEN 0 "
