@@ -96,3 +96,37 @@ class LoginFailure(models.Model):
     at = models.DateTimeField(default=timezone.now, db_index=True)
     username = models.CharField(max_length=150, db_index=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
+
+
+class _MonthFigures(models.Model):
+    """Requests counted per (post, category, local month, state, answer, accept hours): the metrics page's groups
+    (server.workbench.rollup keeps them). accept_h is the accept delay rounded up to whole hours (9999: never
+    accepted), so "accepted within the category's limit" stays exact for any whole-hour limit."""
+
+    post_id = models.IntegerField()
+    category = models.CharField(max_length=32)
+    month = models.CharField(max_length=7)          # "2026-11", in settings.TIME_ZONE
+    state = models.CharField(max_length=16)
+    satisfaction = models.SmallIntegerField()      # 0: not asked
+    accept_h = models.IntegerField()
+    n = models.IntegerField()
+    accept_n = models.IntegerField()
+    accept_us = models.BigIntegerField()           # sum of accept delays, microseconds
+    resolve_n = models.IntegerField()
+    resolve_us = models.BigIntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class RequestMonth(_MonthFigures):
+    """The folded figures, one row per group."""
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["post_id", "category", "month", "state", "satisfaction",
+                                                       "accept_h"], name="request_month_keys")]
+
+
+class RequestMonthDelta(_MonthFigures):
+    """What the database triggers append on every change of a request (+1 for the new row, -1 for the old): no
+    row is ever updated here, so concurrent writers never wait for each other. Folded into RequestMonth on read."""
