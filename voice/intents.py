@@ -50,6 +50,16 @@ FUNCTION = frozenset("没有了不的一个是着过吗呢吧啊么得很能会�
 _LINKS = frozenset("就也都又还已")
 _ASKS = frozenset("能帮请")   # may stand between a request word and its negation: 送饭就不用了
 _NOT_HAN = re.compile(r"[^\u4e00-\u9fff]+")
+# join words that are also prepositions or parts of words: 说和/讲和 (to reconcile), 跟他吵/和邻居 (with someone)
+_PREPOSITIONS = frozenset("和跟")
+_NOT_A_JOIN = re.compile(r"(?<=[说讲调])[和]|[和跟](?=[他她我你人邻街楼对隔社书主领干网物老])")
+
+
+def _joins_at(span: str, word: str) -> bool:
+    """`word` joins two requests somewhere in `span`: not as a preposition or inside a word (说和, 跟社区书记)."""
+    if word not in _PREPOSITIONS:
+        return word in span
+    return any(not _NOT_A_JOIN.match(span, m.start()) for m in re.finditer(word, span))
 
 
 def strip_asr_spaces(text: str) -> str:
@@ -372,10 +382,12 @@ class Cues:
         """Two requests: a join word between them (充燃气，还有帮我买点菜), or one after the second's word (明个去医院
         还要个人陪), or 也 said of the second thing (水龙头坏了 楼道灯也不亮了) — the latter two only when each part
         tells a need of its own (a need marker in it), so a story told before a need stays one request."""
-        if any(w in text[first.end: second.start] for w in self.joins):
+        if any(_joins_at(text[first.end: second.start], w) for w in self.joins):
             return True
         later = text[second.start:]
-        if not (any(w in later for w in self.joins) or "也" in later[:second.width + 3]):
+        # 和/跟 after the second are prepositions there (想跟书记说说), and 啥也/什么也 is "nothing at all" (啥也不会)
+        if not (any(w in later for w in self.joins if w not in _PREPOSITIONS)
+                or re.search(r"(?<![啥么哪谁])也", later[:second.width + 3])):
             return False
         return self.markers is not None and all(
             self.markers.search(part) for part in (text[max(0, first.start - 6): second.start], later))
