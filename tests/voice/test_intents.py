@@ -572,3 +572,25 @@ def test_a_message_passed_on_because_the_resident_cannot_write_or_use_a_phone_is
     m = matcher.match("我字也写不了手机也不会用 有个建议想跟主任说 你们帮我转给他")
     assert m.intent == "message" or (m.intent is None and "message" in (m.ask or ())), m
     assert m.intent != "phone_class"
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("邻居就分的事想找社区", "neighbor_dispute"),           # 纠纷 written by sound (就分), 邻居 as written
+    ("燃气么有了 阿么充", "gas_recharge"),                 # the gas gone, then how to recharge
+    ("屋里电热毯坏了 找人日鬼一下", "home_repair"),         # an appliance with a fault; 日鬼: Lanzhou, to fix
+    ("厕所的水管漏了 叫个师傅", "home_repair"),             # asking for a tradesman is no talk about one
+    ("单元楼梯的扶手摇得厉害", "building_facility"),         # shaking badly is trouble
+    ("柜子里吱吱的 面口袋都咬破了", "sanitation"),           # rats told by what they do
+    ("没收入 娃上学的钱也凑不齐", "welfare_aid"),            # money for school is money, not school talk
+    ("多少年没查过身子了 想查一查", "health_service"),        # 身子 is 身体
+    ("腿不好走不到食堂去 中午能送过来不", "meal_delivery"),    # the canteen out of reach
+    ("主任说来没来 我想让他知道", "message"),
+])
+def test_round_4_causes_of_not_understood(matcher, text, intent):
+    assert matcher.match(text).intent == intent, matcher.match(text)
+
+
+@pytest.mark.parametrize("text", ["电视机里说明天降温", "我家电饭锅是新买的"])
+def test_an_appliance_named_with_nothing_wrong_is_no_request(matcher, text):
+    m = matcher.match(text)
+    assert m.intent is None and not m.ask, m
