@@ -594,3 +594,18 @@ def test_round_4_causes_of_not_understood(matcher, text, intent):
 def test_an_appliance_named_with_nothing_wrong_is_no_request(matcher, text):
     m = matcher.match(text)
     assert m.intent is None and not m.ask, m
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("后天去省医拆线 儿子闺女都在外地 谁陪我去呀", "medical_escort"),   # the family away, then asking who goes
+    ("书记出去开会了 等他回来了让他给我回个话", "message"),              # 让…回来 asks for a call back
+    ("我腿残了 听说政府对残疾人有照顾", "welfare_aid"),                   # a disability told, help asked about
+])
+def test_talk_words_before_an_ask_do_not_end_the_request(matcher, text, intent):
+    assert matcher.match(text).intent == intent, matcher.match(text)
+
+
+def test_a_quarrel_next_to_a_building_part_is_a_quarrel_not_a_fault(matcher):
+    """吵 is the neighbours' quarrel, not a fault of the bicycle shed named before it."""
+    m = matcher.match("对门把我的车棚位子占了 为这个吵了好几回")
+    assert m.intent == "neighbor_dispute", m
