@@ -286,6 +286,8 @@ class Cues:
     markers: re.Pattern | None = None                 # a need told: asking, an act, trouble (帮/想/送/坏/没了 …)
     marker_words: tuple[tuple[str, tuple[str, ...]], ...] = ()   # plain markers of 2+ characters, heard by sound
     bare_places: frozenset[str] = frozenset()         # 兰大二院, 菜市场: a place said alone tells no need
+    story_words: dict[str, set[str]] = field(default_factory=dict)   # 住院, 看病: may be the story around a need
+    story: tuple[list[re.Pattern], list[re.Pattern]] = ([], [])     # 老伴…住院 / 看病…钱不够 (before, after)
 
     @classmethod
     def from_dialogue(cls, d: dict) -> Cues:
@@ -299,7 +301,18 @@ class Cues:
                    re.compile("|".join(d.get("need", {}).get("markers", []))) if d.get("need", {}).get("markers") else None,
                    tuple((w, tuple(u.fold for u in syllables(w))) for w in d.get("need", {}).get("markers", [])
                          if len(w) >= 2 and not _NOT_HAN.search(w)),
-                   frozenset(d.get("need", {}).get("places", [])))
+                   frozenset(d.get("need", {}).get("places", [])),
+                   {c: set(ws) for c, ws in d.get("story", {}).get("words", {}).items()},
+                   ([re.compile(p) for p in d.get("story", {}).get("before", [])],
+                    [re.compile(p) for p in d.get("story", {}).get("after", [])]))
+
+    def story_told(self, text: str, hit: Hit) -> bool:
+        """The hit is the story around another need: someone else's stay in hospital, what care costs, a hospital
+        too far (老伴住院了, 看病把钱花光了, 医院太远)."""
+        if hit.phrase not in self.story_words.get(hit.category, ()):
+            return False
+        head, tail = text[max(0, hit.start - 8): hit.start], text[hit.end:]
+        return any(p.search(head) for p in self.story[0]) or any(p.search(tail) for p in self.story[1])
 
     def no_need(self, raw: str, hits: list[Hit]) -> bool:
         """More was said than the request word, and nothing in it asks, names an act or tells of trouble (超市今天
@@ -545,6 +558,12 @@ class IntentMatcher:
         # a fixture with nothing wrong with it is weak evidence (冰箱里空荡荡的: the need is told elsewhere)
         unnegated = [Hit(h.category, h.phrase, min(h.score, OBJECT_ONLY), h.start, h.end)
                      if self.cues.idle_object(cleaned, h) else h for h in unnegated]
+        # someone else's stay in hospital, what care costs (老伴住院了, 看病吃药都不够): the story around another
+        # category's need told beside it, only a hint then (told alone, 老伴住院了需要人帮忙, it is the need)
+        story = {id(h) for h in unnegated if self.cues.story_told(cleaned, h)}
+        unnegated = [Hit(h.category, h.phrase, min(h.score, OBJECT_ONLY), h.start, h.end)
+                     if id(h) in story and any(o.category != h.category and o.score >= THRESHOLD for o in unnegated)
+                     else h for h in unnegated]
         # 反映/投诉 are how a complaint travels: with the complaint itself heard, they are only a hint
         told = any(h.score >= THRESHOLD and h.phrase not in self.cues.carriers for h in unnegated)
         unnegated = [Hit(h.category, h.phrase, min(h.score, OBJECT_ONLY), h.start, h.end)

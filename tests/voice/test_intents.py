@@ -609,3 +609,18 @@ def test_a_quarrel_next_to_a_building_part_is_a_quarrel_not_a_fault(matcher):
     """吵 is the neighbours' quarrel, not a fault of the bicycle shed named before it."""
     m = matcher.match("对门把我的车棚位子占了 为这个吵了好几回")
     assert m.intent == "neighbor_dispute", m
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("老头子住院好几天了 家里米也吃完了", "shopping"),                  # someone else in hospital: the story
+    ("儿子上礼拜住院了 我一个人做不动饭", "meal_delivery"),
+    ("老伴看病花了好多钱 这个月房租都交不起了", "welfare_aid"),          # what care costs: the story
+    ("医院太远了 社区里能不能给量量血压", "health_service"),             # a hospital too far: the story
+])
+def test_someone_elses_hospital_stay_or_what_care_costs_is_the_story_around_another_need(matcher, text, intent):
+    assert matcher.match(text).intent == intent, matcher.match(text)
+
+
+@pytest.mark.parametrize("text", ["老伴住院了 没人陪护", "我女儿住院了 我想去医院陪她 一个人不认路"])
+def test_someone_elses_hospital_stay_told_alone_is_still_an_escort(matcher, text):
+    assert matcher.match(text).intent == "medical_escort", matcher.match(text)
