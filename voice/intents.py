@@ -627,7 +627,11 @@ class IntentMatcher:
             return None
         where = self.cues.place(cleaned) & set(PLACE_PAIR)
         score = min(first.score, 1.0)
-        if where == {home, building}:   # 我家住顶楼…屋顶: ask, unless a building's own part was named
+        if where == {home, building}:   # 我家住顶楼…天花板: ask, unless a building's own part was named
+            part = next((h for h in (first, second) if h.category == building and h.score >= THRESHOLD
+                         and h.phrase in self.cues.objects.get(building, ())), None)
+            if part and {first.category, second.category} == set(PLACE_PAIR):   # 屋顶漏水…天花板: the roof's fault
+                return Match(building, min(part.score, 1.0), raw, part.phrase, home, score)
             return Match(None, score, raw, first.phrase, second.category or None, min(second.score, 1.0), "tie",
                          PLACE_PAIR) if first.category == home else None
         if where == {building} and first.category == home:     # 楼道里的水管

@@ -624,3 +624,9 @@ def test_someone_elses_hospital_stay_or_what_care_costs_is_the_story_around_anot
 @pytest.mark.parametrize("text", ["老伴住院了 没人陪护", "我女儿住院了 我想去医院陪她 一个人不认路"])
 def test_someone_elses_hospital_stay_told_alone_is_still_an_escort(matcher, text):
     assert matcher.match(text).intent == "medical_escort", matcher.match(text)
+
+
+@pytest.mark.parametrize("text", ["我住顶楼 屋顶一下雨就渗水 屋里天花板都湿了", "房顶漏了 家里墙上都是水印子"])
+def test_a_leaking_roof_seen_from_the_flat_is_the_buildings(matcher, text):
+    """Both places named, but the fault is the roof's (the building's own part, with a fault word): the building."""
+    assert matcher.match(text).intent == "building_facility", matcher.match(text)
