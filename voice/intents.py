@@ -286,8 +286,9 @@ class Cues:
     markers: re.Pattern | None = None                 # a need told: asking, an act, trouble (帮/想/送/坏/没了 …)
     marker_words: tuple[tuple[str, tuple[str, ...]], ...] = ()   # plain markers of 2+ characters, heard by sound
     bare_places: frozenset[str] = frozenset()         # 兰大二院, 菜市场: a place said alone tells no need
-    story_words: dict[str, set[str]] = field(default_factory=dict)   # 住院, 看病: may be the story around a need
-    story: tuple[list[re.Pattern], list[re.Pattern]] = ([], [])     # 老伴…住院 / 看病…钱不够 (before, after)
+    # per category: words that may be the story around another need (住院, 漏水), and what tells it (老伴…住院 / 看病…钱
+    # 不够 / 说我家漏水…要我赔): (words, patterns before, patterns after)
+    story: dict[str, tuple[set[str], list[re.Pattern], list[re.Pattern]]] = field(default_factory=dict)
 
     @classmethod
     def from_dialogue(cls, d: dict) -> Cues:
@@ -302,17 +303,17 @@ class Cues:
                    tuple((w, tuple(u.fold for u in syllables(w))) for w in d.get("need", {}).get("markers", [])
                          if len(w) >= 2 and not _NOT_HAN.search(w)),
                    frozenset(d.get("need", {}).get("places", [])),
-                   {c: set(ws) for c, ws in d.get("story", {}).get("words", {}).items()},
-                   ([re.compile(p) for p in d.get("story", {}).get("before", [])],
-                    [re.compile(p) for p in d.get("story", {}).get("after", [])]))
+                   {c: (set(s.get("words", [])), [re.compile(p) for p in s.get("before", [])],
+                        [re.compile(p) for p in s.get("after", [])]) for c, s in d.get("story", {}).items()})
 
     def story_told(self, text: str, hit: Hit) -> bool:
         """The hit is the story around another need: someone else's stay in hospital, what care costs, a hospital
-        too far (老伴住院了, 看病把钱花光了, 医院太远)."""
-        if hit.phrase not in self.story_words.get(hit.category, ()):
+        too far (老伴住院了, 看病把钱花光了, 医院太远), a leak the neighbours quarrel about (说我家漏水…要我赔)."""
+        words, before, after = self.story.get(hit.category, ((), (), ()))
+        if hit.phrase not in words:
             return False
         head, tail = text[max(0, hit.start - 8): hit.start], text[hit.end:]
-        return any(p.search(head) for p in self.story[0]) or any(p.search(tail) for p in self.story[1])
+        return any(p.search(head) for p in before) or any(p.search(tail) for p in after)
 
     def no_need(self, raw: str, hits: list[Hit]) -> bool:
         """More was said than the request word, and nothing in it asks, names an act or tells of trouble (超市今天

@@ -630,3 +630,14 @@ def test_someone_elses_hospital_stay_told_alone_is_still_an_escort(matcher, text
 def test_a_leaking_roof_seen_from_the_flat_is_the_buildings(matcher, text):
     """Both places named, but the fault is the roof's (the building's own part, with a fault word): the building."""
     assert matcher.match(text).intent == "building_facility", matcher.match(text)
+
+
+@pytest.mark.parametrize("text", ["对门非说是我家渗水 要我赔他家的墙 你们来评个理",
+                                  "隔壁的水管漏水把我家泡了 他们不认 你们给说和一下"])
+def test_a_leak_the_neighbours_quarrel_about_is_a_quarrel(matcher, text):
+    """The leak is the story; 赔/评理/不认/说和 tell the need: mediation."""
+    assert matcher.match(text).intent == "neighbor_dispute", matcher.match(text)
+
+
+def test_a_leak_alone_is_still_a_repair(matcher):
+    assert matcher.match("我家卫生间的水管漏水了 找人来修").intent == "home_repair"
