@@ -641,3 +641,15 @@ def test_a_leak_the_neighbours_quarrel_about_is_a_quarrel(matcher, text):
 
 def test_a_leak_alone_is_still_a_repair(matcher):
     assert matcher.match("我家卫生间的水管漏水了 找人来修").intent == "home_repair"
+
+
+def test_queueing_at_hospital_is_the_story_around_a_check_up_nearby(matcher):
+    m = matcher.match("去医院排队挂个号要半天 社区能不能给测测血糖")
+    assert m.intent == "health_service" or (m.intent is None and "health_service" in (m.ask or ())), m
+    assert matcher.match("上医院排队人多得很 想在社区量量血压").intent == "health_service"
+
+
+@pytest.mark.parametrize("text", ["老年大学的书法课讲得真好", "我在手机课上学会发语音了"])
+def test_a_class_praised_or_a_skill_learned_is_no_request(matcher, text):
+    m = matcher.match(text)
+    assert m.intent is None and not m.ask, m
