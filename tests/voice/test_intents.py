@@ -653,3 +653,19 @@ def test_queueing_at_hospital_is_the_story_around_a_check_up_nearby(matcher):
 def test_a_class_praised_or_a_skill_learned_is_no_request(matcher, text):
     m = matcher.match(text)
     assert m.intent is None and not m.ask, m
+
+
+def test_buying_that_needs_the_phone_is_a_phone_class(matcher):
+    """The shopping is the story: the resident can do it, but not pay with the phone."""
+    m = matcher.match("超市都要用手机付钱了 我弄不来 谁能教教")
+    assert m.intent == "phone_class", m
+
+
+def test_a_neighbour_who_told_of_a_service_is_no_quarrel(matcher):
+    m = matcher.match("对门的老李说社区能免费量血压 我也想去量量")
+    assert m.intent == "health_service", m
+
+
+def test_an_errand_on_the_way_back_is_a_second_request(matcher):
+    m = matcher.match("你们派人陪我去医院复查 回来的路上顺便帮我捎点菜")
+    assert (m.intent, m.also) == ("medical_escort", "shopping"), m
