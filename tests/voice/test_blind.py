@@ -54,7 +54,7 @@ def test_tuning_sets_never_send_a_request_to_a_wrong_category_and_accept_few_non
     assert accepted <= non_requests / 10
 
 
-@pytest.mark.parametrize("folder, top1, within", [(BLIND, 0.93, 0.99), (BLIND2, 0.94, 0.98), (BLIND3, 0.95, 0.99)],
+@pytest.mark.parametrize("folder, top1, within", [(BLIND, 0.93, 0.99), (BLIND2, 0.94, 0.98), (BLIND3, 0.97, 0.99)],
                          ids=["blind", "blind2", "blind3"])
 def test_tuning_sets_keep_their_accuracy(results, folder, top1, within):
     """Round 4's figures on the tuning sets, a little below (bench/RESULTS.md): a fall means a regression."""
