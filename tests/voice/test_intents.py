@@ -669,3 +669,13 @@ def test_a_neighbour_who_told_of_a_service_is_no_quarrel(matcher):
 def test_an_errand_on_the_way_back_is_a_second_request(matcher):
     m = matcher.match("你们派人陪我去医院复查 回来的路上顺便帮我捎点菜")
     assert (m.intent, m.also) == ("medical_escort", "shopping"), m
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("想学会在手机上挂号看病", "phone_class"),                 # what to learn to do on the phone: the story
+    ("教我在手机上买菜", "phone_class"),
+    ("我腿不好 医院又远 想找个人陪我去复查", "medical_escort"),   # 找个人 asks for what follows
+    ("我那个燃气卡的事办好了 现在想找人陪我去医院", "medical_escort"),   # a matter done is no request
+])
+def test_round_4_asking_and_learning_decide_a_near_tie(matcher, text, intent):
+    assert matcher.match(text).intent == intent, matcher.match(text)
