@@ -679,3 +679,17 @@ def test_an_errand_on_the_way_back_is_a_second_request(matcher):
 ])
 def test_round_4_asking_and_learning_decide_a_near_tie(matcher, text, intent):
     assert matcher.match(text).intent == intent, matcher.match(text)
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("没人管我做饭 儿女都在外地 我腿脚也不行", "meal_delivery"),      # nobody to see to meals: not welfare
+    ("家里的感冒药吃得就剩一包了", "shopping"),                     # medicine about to run out
+    ("没有退休金 连吃饭都成问题", "welfare_aid"),                   # food that cannot be afforded
+])
+def test_round_4_the_consequence_is_the_story_around_the_need(matcher, text, intent):
+    assert matcher.match(text).intent == intent, matcher.match(text)
+
+
+def test_cooking_that_cannot_be_done_is_not_welfare(matcher):
+    m = matcher.match("手抖得厉害 拿不住锅铲 吃饭成了问题")
+    assert m.intent != "welfare_aid", m
