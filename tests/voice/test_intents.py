@@ -661,9 +661,11 @@ def test_buying_that_needs_the_phone_is_a_phone_class(matcher):
     assert m.intent == "phone_class", m
 
 
-def test_a_neighbour_who_told_of_a_service_is_no_quarrel(matcher):
-    m = matcher.match("对门的老李说社区能免费量血压 我也想去量量")
-    assert m.intent == "health_service", m
+@pytest.mark.parametrize("text, intent", [("对门的老李说社区能免费量血压 我也想去量量", "health_service"),
+                                          ("隔壁王姐说社区的手机课不错 我也想去学", "phone_class")])
+def test_a_neighbour_who_told_of_a_service_is_no_quarrel(matcher, text, intent):
+    m = matcher.match(text)
+    assert m.intent == intent, m
 
 
 def test_an_errand_on_the_way_back_is_a_second_request(matcher):
