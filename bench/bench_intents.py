@@ -4,8 +4,8 @@ Method: IntentMatcher.from_catalog(default_catalog()) built once (not timed); ev
 matched `--rounds` times, each call timed with perf_counter; reports p50/p95/max per utterance, top-1
 accuracy, wrong-category rate among requests and the share of non-requests accepted as a request; then the
 same sets with one or two characters swapped for homophones / Lanzhou look-alikes (tests/voice/asr_noise.py).
-The sets are the three utterance sets, round 1's blind sets (tuning sets since round 2) and round 2's (tuning sets
-since round 3 of issue 14); HELD_OUT names the held-out round, which the lead adds once it has been scored (blind3).
+The sets are the three utterance sets, round 1's blind sets (tuning sets since round 2), round 2's (since round 3)
+and round 3's (since round 4 of issue 14); HELD_OUT names the held-out round, which the lead adds once scored (blind4).
 Two requests in one sentence are scored by tests/voice/blind_score.py, not here.
 Then what each vocabulary source adds (voice/lexicon.py: catalog only, + Lanzhou lexicon, + situations
 (assets/situations.toml: phrases and patterns), both): phrases, build time, top-1 per set, match p95; and what it costs
@@ -34,8 +34,8 @@ OTHER = sys.argv[sys.argv.index("--root") + 1] if "--root" in sys.argv else None
 sys.path.insert(0, str(ROOT))
 if OTHER:   # the other checkout's matcher, importable before this tree's
     sys.path.insert(0, OTHER)
-ROUNDS = ("blind", "blind2")   # tuning sets: round 1 since round 2, round 2 since round 3
-HELD_OUT: tuple[str, ...] = ("blind3",)   # scored once after round 3's work (tests/voice/test_blind.py)
+ROUNDS = ("blind", "blind2", "blind3")   # tuning sets: round 1 since round 2, round 2 since round 3, round 3 since round 4
+HELD_OUT: tuple[str, ...] = ()   # the lead adds "blind4" once it has been scored (tests/voice/test_blind.py)
 
 from sync.catalog import default_catalog  # noqa: E402
 from tests.voice.asr_noise import corrupt  # noqa: E402

@@ -50,6 +50,16 @@ FUNCTION = frozenset("没有了不的一个是着过吗呢吧啊么得很能会�
 _LINKS = frozenset("就也都又还已")
 _ASKS = frozenset("能帮请")   # may stand between a request word and its negation: 送饭就不用了
 _NOT_HAN = re.compile(r"[^\u4e00-\u9fff]+")
+# join words that are also prepositions or parts of words: 说和/讲和 (to reconcile), 跟他吵/和邻居 (with someone)
+_PREPOSITIONS = frozenset("和跟")
+_NOT_A_JOIN = re.compile(r"(?<=[说讲调])[和]|[和跟](?=[他她我你人邻街楼对隔社书主领干网物老])")
+
+
+def _joins_at(span: str, word: str) -> bool:
+    """`word` joins two requests somewhere in `span`: not as a preposition or inside a word (说和, 跟社区书记)."""
+    if word not in _PREPOSITIONS:
+        return word in span
+    return any(not _NOT_A_JOIN.match(span, m.start()) for m in re.finditer(word, span))
 
 
 def strip_asr_spaces(text: str) -> str:
@@ -276,6 +286,9 @@ class Cues:
     markers: re.Pattern | None = None                 # a need told: asking, an act, trouble (帮/想/送/坏/没了 …)
     marker_words: tuple[tuple[str, tuple[str, ...]], ...] = ()   # plain markers of 2+ characters, heard by sound
     bare_places: frozenset[str] = frozenset()         # 兰大二院, 菜市场: a place said alone tells no need
+    # per category: words that may be the story around another need (住院, 漏水), and what tells it (老伴…住院 / 看病…钱
+    # 不够 / 说我家漏水…要我赔): (words, patterns before, patterns after)
+    story: dict[str, tuple[set[str], list[re.Pattern], list[re.Pattern]]] = field(default_factory=dict)
 
     @classmethod
     def from_dialogue(cls, d: dict) -> Cues:
@@ -289,7 +302,18 @@ class Cues:
                    re.compile("|".join(d.get("need", {}).get("markers", []))) if d.get("need", {}).get("markers") else None,
                    tuple((w, tuple(u.fold for u in syllables(w))) for w in d.get("need", {}).get("markers", [])
                          if len(w) >= 2 and not _NOT_HAN.search(w)),
-                   frozenset(d.get("need", {}).get("places", [])))
+                   frozenset(d.get("need", {}).get("places", [])),
+                   {c: (set(s.get("words", [])), [re.compile(p) for p in s.get("before", [])],
+                        [re.compile(p) for p in s.get("after", [])]) for c, s in d.get("story", {}).items()})
+
+    def story_told(self, text: str, hit: Hit) -> bool:
+        """The hit is the story around another need: someone else's stay in hospital, what care costs, a hospital
+        too far (老伴住院了, 看病把钱花光了, 医院太远), a leak the neighbours quarrel about (说我家漏水…要我赔)."""
+        words, before, after = self.story.get(hit.category, ((), (), ()))
+        if hit.phrase not in words:
+            return False
+        head, tail = text[max(0, hit.start - 8): hit.start], text[hit.end:]
+        return any(p.search(head) for p in before) or any(p.search(tail) for p in after)
 
     def no_need(self, raw: str, hits: list[Hit]) -> bool:
         """More was said than the request word, and nothing in it asks, names an act or tells of trouble (超市今天
@@ -372,10 +396,12 @@ class Cues:
         """Two requests: a join word between them (充燃气，还有帮我买点菜), or one after the second's word (明个去医院
         还要个人陪), or 也 said of the second thing (水龙头坏了 楼道灯也不亮了) — the latter two only when each part
         tells a need of its own (a need marker in it), so a story told before a need stays one request."""
-        if any(w in text[first.end: second.start] for w in self.joins):
+        if any(_joins_at(text[first.end: second.start], w) for w in self.joins):
             return True
         later = text[second.start:]
-        if not (any(w in later for w in self.joins) or "也" in later[:second.width + 3]):
+        # 和/跟 after the second are prepositions there (想跟书记说说), and 啥也/什么也 is "nothing at all" (啥也不会)
+        if not (any(w in later for w in self.joins if w not in _PREPOSITIONS)
+                or re.search(r"(?<![啥么哪谁])也", later[:second.width + 3])):
             return False
         return self.markers is not None and all(
             self.markers.search(part) for part in (text[max(0, first.start - 6): second.start], later))
@@ -533,6 +559,12 @@ class IntentMatcher:
         # a fixture with nothing wrong with it is weak evidence (冰箱里空荡荡的: the need is told elsewhere)
         unnegated = [Hit(h.category, h.phrase, min(h.score, OBJECT_ONLY), h.start, h.end)
                      if self.cues.idle_object(cleaned, h) else h for h in unnegated]
+        # someone else's stay in hospital, what care costs (老伴住院了, 看病吃药都不够): the story around another
+        # category's need told beside it, only a hint then (told alone, 老伴住院了需要人帮忙, it is the need)
+        story = {id(h) for h in unnegated if self.cues.story_told(cleaned, h)}
+        unnegated = [Hit(h.category, h.phrase, min(h.score, OBJECT_ONLY), h.start, h.end)
+                     if id(h) in story and any(o.category != h.category and o.score >= THRESHOLD for o in unnegated)
+                     else h for h in unnegated]
         # 反映/投诉 are how a complaint travels: with the complaint itself heard, they are only a hint
         told = any(h.score >= THRESHOLD and h.phrase not in self.cues.carriers for h in unnegated)
         unnegated = [Hit(h.category, h.phrase, min(h.score, OBJECT_ONLY), h.start, h.end)
@@ -596,7 +628,11 @@ class IntentMatcher:
             return None
         where = self.cues.place(cleaned) & set(PLACE_PAIR)
         score = min(first.score, 1.0)
-        if where == {home, building}:   # 我家住顶楼…屋顶: ask, unless a building's own part was named
+        if where == {home, building}:   # 我家住顶楼…天花板: ask, unless a building's own part was named
+            part = next((h for h in (first, second) if h.category == building and h.score >= THRESHOLD
+                         and h.phrase in self.cues.objects.get(building, ())), None)
+            if part and {first.category, second.category} == set(PLACE_PAIR):   # 屋顶漏水…天花板: the roof's fault
+                return Match(building, min(part.score, 1.0), raw, part.phrase, home, score)
             return Match(None, score, raw, first.phrase, second.category or None, min(second.score, 1.0), "tie",
                          PLACE_PAIR) if first.category == home else None
         if where == {building} and first.category == home:     # 楼道里的水管

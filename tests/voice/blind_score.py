@@ -1,5 +1,6 @@
 """Score an intent matcher on the blind sets (tests/voice/blind/*.tsv: round 1, tuning sets since round 2;
-tests/voice/blind2/*.tsv: round 2, tuning sets since round 3; blind3: round 3, held out, added by the lead), each
+tests/voice/blind2/*.tsv: round 2, tuning sets since round 3; blind3: round 3, tuning sets since round 4; blind4:
+round 4, held out, added by the lead), each
 frozen with SHA256SUMS beside it.
 
 Format: expected<TAB>utterance; expected is a category id, `a+b` for two requests in one sentence, or `none`.
@@ -22,7 +23,8 @@ from pathlib import Path
 
 BLIND = Path(__file__).resolve().parent / "blind"      # round 1: tuning sets since round 2
 BLIND2 = BLIND.with_name("blind2")                    # round 2: tuning sets since round 3
-BLIND3 = BLIND.with_name("blind3")                    # round 3: held out, scored once
+BLIND3 = BLIND.with_name("blind3")                    # round 3: tuning sets since round 4
+BLIND4 = BLIND.with_name("blind4")                    # round 4: held out, added by the lead, scored once
 
 
 def verify(folder: Path = BLIND) -> None:

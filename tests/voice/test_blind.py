@@ -4,9 +4,11 @@ matcher, frozen with SHA256SUMS, scored ONCE as a held-out set after that round'
 - Round 1 (tests/voice/blind/): TUNING since round 2, which studied its misses by cause.
 - Round 2 (tests/voice/blind2/): TUNING since round 3, which studied its misses by cause (sound across word
   boundaries, talk with no need told, everyday vocabulary, patterns for words that stand apart).
-- Round 3 (tests/voice/blind3/): HELD OUT. Written outside this tree by someone who saw only the categories'
-  labels and confirmation questions, frozen, copied here after the round-3 matcher work was merged (2636274) and
-  scored once, before (368cff9) and after (bench/RESULTS.md). What does not hold is a strict xfail below.
+- Round 3 (tests/voice/blind3/): written outside this tree from the categories' labels and confirmation questions
+  only, frozen, scored once as held out after round 3 (2636274: 87.7 % top-1, 6 wrong of 300); TUNING since round 4,
+  which studied its misses by cause (a quarrel about a leak, a gas meter's light, the building's iron door …).
+- Round 4 (tests/voice/blind4/): HELD OUT, written blind elsewhere; the lead adds it to HELD_OUT below after the
+  round-4 merge and scores it once.
 
 On tuning sets the figures are optimistic; here their safety properties — 0 wrong categories among requests, at
 most 1 in 10 non-requests accepted — and their accuracy are a regression guard.
@@ -20,8 +22,9 @@ from sync.catalog import default_catalog
 from tests.voice.blind_score import BLIND, BLIND2, BLIND3, load, score, sets, verify
 from voice.intents import IntentMatcher
 
-TUNING = {BLIND: (6, 312), BLIND2: (5, 260)}    # folder: (sets, utterances) as frozen
-HELD_OUT = {BLIND3: (7, 360)}
+TUNING = {BLIND: (6, 312), BLIND2: (5, 260), BLIND3: (7, 360)}    # folder: (sets, utterances) as frozen
+# the held-out round, none until the lead copies round 4 in: {BLIND4: (sets, utterances)} and a targets test for it
+HELD_OUT: dict = {}
 
 
 @pytest.fixture(scope="module")
@@ -51,9 +54,10 @@ def test_tuning_sets_never_send_a_request_to_a_wrong_category_and_accept_few_non
     assert accepted <= non_requests / 10
 
 
-@pytest.mark.parametrize("folder, top1, within", [(BLIND, 0.93, 0.99), (BLIND2, 0.93, 0.98)], ids=["blind", "blind2"])
+@pytest.mark.parametrize("folder, top1, within", [(BLIND, 0.93, 0.99), (BLIND2, 0.94, 0.98), (BLIND3, 0.97, 0.99)],
+                         ids=["blind", "blind2", "blind3"])
 def test_tuning_sets_keep_their_accuracy(results, folder, top1, within):
-    """Round 3's figures on the tuning sets, a little below (bench/RESULTS.md): a fall means a regression."""
+    """Round 4's figures on the tuning sets, a little below (bench/RESULTS.md): a fall means a regression."""
     rs = results[folder].values()
     n = sum(r["utterances"] for r in rs)
     assert sum(r["top1"] * r["utterances"] for r in rs) / n >= top1
@@ -66,18 +70,3 @@ def test_round_3_probes_never_send_a_request_to_a_wrong_category_and_accept_few_
     assert r["utterances"] >= 400
     assert r["wrong_category"] == 0
     assert r["non_requests_accepted"] <= r["non_requests"] * 0.02
-
-
-@pytest.mark.xfail(strict=True, reason="issue 14 targets not met on the held-out round 3 (bench/RESULTS.md): "
-                   "6 of 300 requests go to a wrong category; 87.7 % top-1 and 93.0 % within one question on "
-                   "requests. Non-requests hold: 1 of 60 accepted.")
-def test_held_out_round_3_meets_the_targets(matcher):
-    rs = [score(matcher, load(name, BLIND3)) for name in sets(BLIND3)]
-    requests = sum(r["requests"] for r in rs)
-    non_requests = sum(r["non_requests"] for r in rs)
-    assert sum(r["non_requests_accepted"] for r in rs) <= non_requests / 10
-    assert sum(r["wrong_category"] for r in rs) == 0
-    n = sum(r["utterances"] for r in rs)
-    assert sum(r["top1"] * r["utterances"] for r in rs) / n >= 0.95
-    assert sum(r["within_one_question"] * r["utterances"] for r in rs) / n >= 0.99
-    assert requests == 300

@@ -527,3 +527,171 @@ def test_what_someone_else_wants_a_visit_and_a_quarrel_over_are_no_request(match
                                           ("孙女想教我用手机 可她不在家 社区有手机课不", "phone_class")])
 def test_asking_on_behalf_of_family_is_still_a_request(matcher, text, intent):
     assert matcher.match(text).intent == intent
+
+
+# Round 4 (tuning on round 3's blind sets), by cause; sentences written from the cause, not copied from the sets.
+@pytest.mark.parametrize("text", ["对门说我家水管漏水淹了他家 让我赔钱 你们来给说和说和",
+                                  "楼上的水漏到我家来了 他们家不认账 找他们赔也不给"])
+def test_a_quarrel_about_a_leak_is_never_taken_for_a_repair_alone(matcher, text):
+    """赔/说和/不认账 tell a quarrel between neighbours; with the leak heard too the kiosk asks, never repairs."""
+    m = matcher.match(text)
+    assert m.intent == "neighbor_dispute" or (m.intent is None and "neighbor_dispute" in (m.ask or ())), m
+
+
+@pytest.mark.parametrize("text, joined", [("邻居跟他家里人说和了吗 楼道灯坏了", False),
+                                          ("我想跟书记说说 手机也不会用", False),
+                                          ("帮我充燃气和买点菜", True)])
+def test_he_and_gen_join_two_requests_only_when_not_a_preposition_or_part_of_a_word(matcher, text, joined):
+    """说和 is to reconcile, 跟书记说 is 'tell the secretary': no second request joined by them."""
+    from voice.intents import _joins_at
+    at = max(text.find("和"), text.find("跟"))
+    assert _joins_at(text[at - 1: at + 2], text[at]) is joined
+
+
+def test_nothing_at_all_is_not_also(matcher):
+    """啥也不会 is 'cannot do anything', not 也 said of a second thing: the shopping story and the phone trouble are
+    asked about, never taken as shopping with a phone class after it."""
+    m = matcher.match("如今去超市买东西要用手机付钱 我手机上啥也不会弄")
+    assert m.intent != "shopping" and m.also is None, m
+
+
+@pytest.mark.parametrize("text", ["燃气表上的灯一直闪 灶上打不着火", "表上亮了个灯 火也点不着"])
+def test_a_gas_meters_light_with_no_flame_is_gas(matcher, text):
+    m = matcher.match(text)
+    assert m.intent == "gas_recharge" or (m.intent is None and "gas_recharge" in (m.ask or ())), m
+    assert m.intent != "home_repair"
+
+
+@pytest.mark.parametrize("text", ["楼门坏了关不上 你们来修一下", "我们单元的门洞里那个门锁坏了"])
+def test_the_buildings_entrance_door_is_the_buildings(matcher, text):
+    assert matcher.match(text).intent in ("building_facility", None)
+    assert matcher.match(text).intent != "home_repair"
+
+
+def test_a_message_passed_on_because_the_resident_cannot_write_or_use_a_phone_is_a_message(matcher):
+    m = matcher.match("我字也写不了手机也不会用 有个建议想跟主任说 你们帮我转给他")
+    assert m.intent == "message" or (m.intent is None and "message" in (m.ask or ())), m
+    assert m.intent != "phone_class"
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("邻居就分的事想找社区", "neighbor_dispute"),           # 纠纷 written by sound (就分), 邻居 as written
+    ("燃气么有了 阿么充", "gas_recharge"),                 # the gas gone, then how to recharge
+    ("屋里电热毯坏了 找人日鬼一下", "home_repair"),         # an appliance with a fault; 日鬼: Lanzhou, to fix
+    ("厕所的水管漏了 叫个师傅", "home_repair"),             # asking for a tradesman is no talk about one
+    ("单元楼梯的扶手摇得厉害", "building_facility"),         # shaking badly is trouble
+    ("柜子里吱吱的 面口袋都咬破了", "sanitation"),           # rats told by what they do
+    ("没收入 娃上学的钱也凑不齐", "welfare_aid"),            # money for school is money, not school talk
+    ("多少年没查过身子了 想查一查", "health_service"),        # 身子 is 身体
+    ("腿不好走不到食堂去 中午能送过来不", "meal_delivery"),    # the canteen out of reach
+    ("主任说来没来 我想让他知道", "message"),
+])
+def test_round_4_causes_of_not_understood(matcher, text, intent):
+    assert matcher.match(text).intent == intent, matcher.match(text)
+
+
+@pytest.mark.parametrize("text", ["电视机里说明天降温", "我家电饭锅是新买的"])
+def test_an_appliance_named_with_nothing_wrong_is_no_request(matcher, text):
+    m = matcher.match(text)
+    assert m.intent is None and not m.ask, m
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("后天去省医拆线 儿子闺女都在外地 谁陪我去呀", "medical_escort"),   # the family away, then asking who goes
+    ("书记出去开会了 等他回来了让他给我回个话", "message"),              # 让…回来 asks for a call back
+    ("我腿残了 听说政府对残疾人有照顾", "welfare_aid"),                   # a disability told, help asked about
+])
+def test_talk_words_before_an_ask_do_not_end_the_request(matcher, text, intent):
+    assert matcher.match(text).intent == intent, matcher.match(text)
+
+
+def test_a_quarrel_next_to_a_building_part_is_a_quarrel_not_a_fault(matcher):
+    """吵 is the neighbours' quarrel, not a fault of the bicycle shed named before it."""
+    m = matcher.match("对门把我的车棚位子占了 为这个吵了好几回")
+    assert m.intent == "neighbor_dispute", m
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("老头子住院好几天了 家里米也吃完了", "shopping"),                  # someone else in hospital: the story
+    ("儿子上礼拜住院了 我一个人做不动饭", "meal_delivery"),
+    ("老伴看病花了好多钱 这个月房租都交不起了", "welfare_aid"),          # what care costs: the story
+    ("医院太远了 社区里能不能给量量血压", "health_service"),             # a hospital too far: the story
+])
+def test_someone_elses_hospital_stay_or_what_care_costs_is_the_story_around_another_need(matcher, text, intent):
+    assert matcher.match(text).intent == intent, matcher.match(text)
+
+
+@pytest.mark.parametrize("text", ["老伴住院了 没人陪护", "我女儿住院了 我想去医院陪她 一个人不认路"])
+def test_someone_elses_hospital_stay_told_alone_is_still_an_escort(matcher, text):
+    assert matcher.match(text).intent == "medical_escort", matcher.match(text)
+
+
+@pytest.mark.parametrize("text", ["我住顶楼 屋顶一下雨就渗水 屋里天花板都湿了", "房顶漏了 家里墙上都是水印子"])
+def test_a_leaking_roof_seen_from_the_flat_is_the_buildings(matcher, text):
+    """Both places named, but the fault is the roof's (the building's own part, with a fault word): the building."""
+    assert matcher.match(text).intent == "building_facility", matcher.match(text)
+
+
+@pytest.mark.parametrize("text", ["对门非说是我家渗水 要我赔他家的墙 你们来评个理",
+                                  "隔壁的水管漏水把我家泡了 他们不认 你们给说和一下"])
+def test_a_leak_the_neighbours_quarrel_about_is_a_quarrel(matcher, text):
+    """The leak is the story; 赔/评理/不认/说和 tell the need: mediation."""
+    assert matcher.match(text).intent == "neighbor_dispute", matcher.match(text)
+
+
+def test_a_leak_alone_is_still_a_repair(matcher):
+    assert matcher.match("我家卫生间的水管漏水了 找人来修").intent == "home_repair"
+
+
+def test_queueing_at_hospital_is_the_story_around_a_check_up_nearby(matcher):
+    m = matcher.match("去医院排队挂个号要半天 社区能不能给测测血糖")
+    assert m.intent == "health_service" or (m.intent is None and "health_service" in (m.ask or ())), m
+    assert matcher.match("上医院排队人多得很 想在社区量量血压").intent == "health_service"
+
+
+@pytest.mark.parametrize("text", ["老年大学的书法课讲得真好", "我在手机课上学会发语音了"])
+def test_a_class_praised_or_a_skill_learned_is_no_request(matcher, text):
+    m = matcher.match(text)
+    assert m.intent is None and not m.ask, m
+
+
+def test_buying_that_needs_the_phone_is_a_phone_class(matcher):
+    """The shopping is the story: the resident can do it, but not pay with the phone."""
+    m = matcher.match("超市都要用手机付钱了 我弄不来 谁能教教")
+    assert m.intent == "phone_class", m
+
+
+@pytest.mark.parametrize("text, intent", [("对门的老李说社区能免费量血压 我也想去量量", "health_service"),
+                                          ("隔壁王姐说社区的手机课不错 我也想去学", "phone_class")])
+def test_a_neighbour_who_told_of_a_service_is_no_quarrel(matcher, text, intent):
+    m = matcher.match(text)
+    assert m.intent == intent, m
+
+
+def test_an_errand_on_the_way_back_is_a_second_request(matcher):
+    m = matcher.match("你们派人陪我去医院复查 回来的路上顺便帮我捎点菜")
+    assert (m.intent, m.also) == ("medical_escort", "shopping"), m
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("想学会在手机上挂号看病", "phone_class"),                 # what to learn to do on the phone: the story
+    ("教我在手机上买菜", "phone_class"),
+    ("我腿不好 医院又远 想找个人陪我去复查", "medical_escort"),   # 找个人 asks for what follows
+    ("我那个燃气卡的事办好了 现在想找人陪我去医院", "medical_escort"),   # a matter done is no request
+])
+def test_round_4_asking_and_learning_decide_a_near_tie(matcher, text, intent):
+    assert matcher.match(text).intent == intent, matcher.match(text)
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("没人管我做饭 儿女都在外地 我腿脚也不行", "meal_delivery"),      # nobody to see to meals: not welfare
+    ("家里的感冒药吃得就剩一包了", "shopping"),                     # medicine about to run out
+    ("没有退休金 连吃饭都成问题", "welfare_aid"),                   # food that cannot be afforded
+])
+def test_round_4_the_consequence_is_the_story_around_the_need(matcher, text, intent):
+    assert matcher.match(text).intent == intent, matcher.match(text)
+
+
+def test_cooking_that_cannot_be_done_is_not_welfare(matcher):
+    m = matcher.match("手抖得厉害 拿不住锅铲 吃饭成了问题")
+    assert m.intent != "welfare_aid", m
