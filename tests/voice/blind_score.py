@@ -24,7 +24,7 @@ from pathlib import Path
 BLIND = Path(__file__).resolve().parent / "blind"      # round 1: tuning sets since round 2
 BLIND2 = BLIND.with_name("blind2")                    # round 2: tuning sets since round 3
 BLIND3 = BLIND.with_name("blind3")                    # round 3: tuning sets since round 4
-BLIND4 = BLIND.with_name("blind4")                    # round 4: held out, added by the lead, scored once
+BLIND4 = BLIND.with_name("blind4")                    # round 4: held out, scored once
 
 
 def verify(folder: Path = BLIND) -> None:

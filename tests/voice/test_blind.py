@@ -7,8 +7,9 @@ matcher, frozen with SHA256SUMS, scored ONCE as a held-out set after that round'
 - Round 3 (tests/voice/blind3/): written outside this tree from the categories' labels and confirmation questions
   only, frozen, scored once as held out after round 3 (2636274: 87.7 % top-1, 6 wrong of 300); TUNING since round 4,
   which studied its misses by cause (a quarrel about a leak, a gas meter's light, the building's iron door …).
-- Round 4 (tests/voice/blind4/): HELD OUT, written blind elsewhere; the lead adds it to HELD_OUT below after the
-  round-4 merge and scores it once.
+- Round 4 (tests/voice/blind4/): HELD OUT. Written outside this tree the same way, frozen, copied here after the
+  round-4 merge and scored once, before (f24119e) and after (bench/RESULTS.md). What does not hold is a strict
+  xfail below.
 
 On tuning sets the figures are optimistic; here their safety properties — 0 wrong categories among requests, at
 most 1 in 10 non-requests accepted — and their accuracy are a regression guard.
@@ -19,12 +20,11 @@ from __future__ import annotations
 import pytest
 
 from sync.catalog import default_catalog
-from tests.voice.blind_score import BLIND, BLIND2, BLIND3, load, score, sets, verify
+from tests.voice.blind_score import BLIND, BLIND2, BLIND3, BLIND4, load, score, sets, verify
 from voice.intents import IntentMatcher
 
 TUNING = {BLIND: (6, 312), BLIND2: (5, 260), BLIND3: (7, 360)}    # folder: (sets, utterances) as frozen
-# the held-out round, none until the lead copies round 4 in: {BLIND4: (sets, utterances)} and a targets test for it
-HELD_OUT: dict = {}
+HELD_OUT = {BLIND4: (7, 360)}
 
 
 @pytest.fixture(scope="module")
@@ -70,3 +70,16 @@ def test_round_3_probes_never_send_a_request_to_a_wrong_category_and_accept_few_
     assert r["utterances"] >= 400
     assert r["wrong_category"] == 0
     assert r["non_requests_accepted"] <= r["non_requests"] * 0.02
+
+
+@pytest.mark.xfail(strict=True, reason="issue 14 targets not met on the held-out round 4 (bench/RESULTS.md): "
+                   "6 of 300 requests go to a wrong category; 86.0 % top-1 and 93.3 % within one question on "
+                   "requests. Non-requests hold: 2 of 60 accepted.")
+def test_held_out_round_4_meets_the_targets(matcher):
+    rs = [score(matcher, load(name, BLIND4)) for name in sets(BLIND4)]
+    assert sum(r["requests"] for r in rs) == 300
+    assert sum(r["non_requests_accepted"] for r in rs) <= sum(r["non_requests"] for r in rs) / 10
+    assert sum(r["wrong_category"] for r in rs) == 0
+    n = sum(r["utterances"] for r in rs)
+    assert sum(r["top1"] * r["utterances"] for r in rs) / n >= 0.95
+    assert sum(r["within_one_question"] * r["utterances"] for r in rs) / n >= 0.99
