@@ -112,6 +112,27 @@ def uninstall(conn=connection) -> None:
             cur.execute("DROP FUNCTION IF EXISTS wb_request_month()")
 
 
+def installed(conn=connection) -> bool:
+    with conn.cursor() as cur:
+        if conn.vendor == "postgresql":
+            cur.execute("SELECT count(*) FROM pg_trigger WHERE tgname = ANY(%s)", [list(_TRIGGERS)])
+        else:
+            cur.execute(f"SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN "
+                        f"({', '.join('%s' for _ in _TRIGGERS)})", list(_TRIGGERS))
+        return cur.fetchone()[0] == len(_TRIGGERS)
+
+
+def ensure_installed(sender=None, using="default", **_) -> None:
+    """After every migrate (post_migrate): a later migration that alters core_request makes SQLite copy the table
+    anew, which drops its triggers; the figures would then silently stop following the requests. Put them back
+    and count again."""
+    from django.db import connections
+
+    conn = connections[using]
+    if supported(conn) and not installed(conn):
+        install(conn)
+
+
 def install(conn=connection) -> None:
     """(Re)create the triggers and count every request again."""
     if not supported(conn):
