@@ -266,6 +266,28 @@ def load_dialogue(path: Path = DIALOGUE_PATH) -> dict:
     return tomllib.loads(path.read_text(encoding="utf-8"))
 
 
+def _weaken(hits: list[Hit], only_a_hint) -> list[Hit]:
+    """The hits, those for which only_a_hint(hit) holds capped at OBJECT_ONLY (heard, but not the need)."""
+    return [Hit(h.category, h.phrase, min(h.score, OBJECT_ONLY), h.start, h.end) if only_a_hint(h) else h
+            for h in hits]
+
+
+@dataclass(frozen=True)
+class _Turn:
+    """What one utterance gave the matcher's steps: its text, the hits, and the two best categories."""
+
+    raw: str
+    cleaned: str
+    heard: list[Hit]
+    evidence: list[Hit]
+    first: Hit
+    second: Hit
+
+    def none(self, reason: str, ask: tuple[str, str] | None = None) -> Match:
+        return Match(None, min(self.first.score, 1.0), self.raw, self.first.phrase, self.second.category or None,
+                     min(self.second.score, 1.0), reason, ask)
+
+
 @dataclass
 class Cues:
     """Words around a request word that change what it means (assets/dialogue.toml [negation], [two])."""
@@ -549,29 +571,32 @@ class IntentMatcher:
     def _evidence(self, cleaned: str, heard: list[Hit]) -> tuple[list[Hit], str]:
         """Request words said in small talk (吃饭了没) or under a negation (不用送饭了) are no evidence:
         the hits that remain, and why any were dropped ("smalltalk" / "negated" / "")."""
-        folds = [u.fold for u in syllables(cleaned)]
-        talk = [(at, at + len(t)) for t in self._talk_sounds for at in range(len(folds) - len(t) + 1)
-                if tuple(folds[at: at + len(t)]) == t]
-        # (a longer request phrase that holds the talk word is its own reading: 替我谢谢 is a message, not thanks)
-        kept = [h for h in heard if not any(a < h.end and h.start < b and not (h.start <= a and b <= h.end
-                                                                                and h.width > b - a) for a, b in talk)]
+        kept = self._outside_talk(cleaned, heard)
         unnegated = [h for h in kept if not self.cues.negated(cleaned, h)]
         # a fixture with nothing wrong with it is weak evidence (冰箱里空荡荡的: the need is told elsewhere)
-        unnegated = [Hit(h.category, h.phrase, min(h.score, OBJECT_ONLY), h.start, h.end)
-                     if self.cues.idle_object(cleaned, h) else h for h in unnegated]
+        unnegated = _weaken(unnegated, lambda h: self.cues.idle_object(cleaned, h))
         # someone else's stay in hospital, what care costs (老伴住院了, 看病吃药都不够): the story around another
         # category's need told beside it, only a hint then (told alone, 老伴住院了需要人帮忙, it is the need)
         story = {id(h) for h in unnegated if self.cues.story_told(cleaned, h)}
-        unnegated = [Hit(h.category, h.phrase, min(h.score, OBJECT_ONLY), h.start, h.end)
-                     if id(h) in story and any(o.category != h.category and o.score >= THRESHOLD for o in unnegated)
-                     else h for h in unnegated]
+        unnegated = _weaken(unnegated, lambda h: id(h) in story and any(
+            o.category != h.category and o.score >= THRESHOLD for o in unnegated))
         # 反映/投诉 are how a complaint travels: with the complaint itself heard, they are only a hint
         told = any(h.score >= THRESHOLD and h.phrase not in self.cues.carriers for h in unnegated)
-        unnegated = [Hit(h.category, h.phrase, min(h.score, OBJECT_ONLY), h.start, h.end)
-                     if told and h.phrase in self.cues.carriers else h for h in unnegated]
+        unnegated = _weaken(unnegated, lambda h: told and h.phrase in self.cues.carriers)
         return unnegated, ("negated" if len(unnegated) < len(kept) else "smalltalk" if len(kept) < len(heard) else "")
 
+    def _outside_talk(self, cleaned: str, heard: list[Hit]) -> list[Hit]:
+        """The hits not inside a small-talk word; a longer request phrase that holds the talk word is its own
+        reading (替我谢谢 is a message, not thanks)."""
+        folds = [u.fold for u in syllables(cleaned)]
+        talk = [(at, at + len(t)) for t in self._talk_sounds for at in range(len(folds) - len(t) + 1)
+                if tuple(folds[at: at + len(t)]) == t]
+        return [h for h in heard if not any(a < h.end and h.start < b and not (h.start <= a and b <= h.end
+                                                                               and h.width > b - a) for a, b in talk)]
+
     def match(self, text: str) -> Match:
+        """The request heard in `text`: one category, two said one after the other (`also`), a question between
+        two (`ask`), or none with the reason. Each step below may decide; the first that does, answers."""
         raw = _NOT_HAN.sub("", strip_asr_spaces(text))
         cleaned = self.clean(text)
         utt = syllables(cleaned)
@@ -579,46 +604,55 @@ class IntentMatcher:
             return Match(None, 0.0, raw, reason="empty")
         heard = self.hits(utt)
         evidence, dropped_as = self._evidence(cleaned, heard)
-        ranked = self.best_per_category(evidence) + [NO_HIT, NO_HIT]
-        first, second = ranked[0], ranked[1]
-
-        def no_intent(reason: str, ask: tuple[str, str] | None = None) -> Match:
-            return Match(None, min(first.score, 1.0), raw, first.phrase, second.category or None,
-                         min(second.score, 1.0), reason, ask)
-
+        first, second = (self.best_per_category(evidence) + [NO_HIT, NO_HIT])[:2]
+        t = _Turn(raw, cleaned, heard, evidence, first, second)
         if first.score < THRESHOLD:
-            strongest = max((h.score for h in heard), default=0.0)
-            if dropped_as and strongest >= THRESHOLD:
-                return Match(None, min(strongest, 1.0), raw, reason=dropped_as)
-            why = self.cues.nothing_wrong(cleaned, heard) if strongest >= THRESHOLD else ""
-            if why:   # 暖气今年烧得挺热: talk, though the fixture alone was weak already
-                return no_intent(why)
-            return no_intent("low")
+            return self._nothing_clear(t, dropped_as)
         why = self.cues.nothing_wrong(cleaned, evidence) or ("chat" if self.cues.no_need(raw, [first, *evidence]) else "")
         if why:
-            return no_intent(why)
-        if second.score >= THRESHOLD and first.apart(second):
-            a, b = sorted((first, second), key=lambda h: h.start)
-            if self.cues.joined(cleaned, a, b):   # 充燃气，还有帮我买点菜: the first said, then the second
-                return Match(a.category, min(a.score, 1.0), raw, a.phrase, b.category, min(b.score, 1.0),
-                             also=b.category)
-        shifted = self._placed(raw, cleaned, first, second)
-        if shifted is not None:
-            return shifted
-        if first.score - second.score < MARGIN and second.score >= THRESHOLD and first.apart(second):
-            at = _positions(raw, cleaned)
-            wanted = [h for h in (first, second) if any(
-                self.cues.asked_for(raw, at[e.start], max((at[o.end - 1] + 1 for o in evidence if o.category != e.category
-                                                           and o.score >= THRESHOLD and o.end <= e.start), default=0))
-                for e in evidence if e.category == h.category and e.score >= THRESHOLD)]
-            if len(wanted) == 1:   # the need asked for; the other category's word is the story around it
-                h, other = wanted[0], (second if wanted[0] is first else first)
-                return Match(h.category, min(h.score, 1.0), raw, h.phrase, other.category, min(other.score, 1.0))
-        if first.score - second.score < MARGIN:   # near-tie: ask between the two, in the order they were said
-            a, b = sorted((first, second), key=lambda h: (h.start, h.end))
-            return no_intent("tie", (a.category, b.category))
-        return Match(first.category, min(first.score, 1.0), raw, first.phrase, second.category or None,
-                     min(second.score, 1.0))
+            return t.none(why)
+        return (self._two_requests(t) or self._placed(raw, cleaned, first, second) or self._the_one_asked_for(t)
+                or (t.none("tie", tuple(h.category for h in sorted((first, second), key=lambda h: (h.start, h.end))))
+                    if first.score - second.score < MARGIN   # near-tie: ask between the two, in the order said
+                    else Match(first.category, min(first.score, 1.0), raw, first.phrase, second.category or None,
+                               min(second.score, 1.0))))
+
+    def _nothing_clear(self, t: _Turn, dropped_as: str) -> Match:
+        """No category heard well enough: why (talk, a negation, nothing wrong, or too little heard)."""
+        strongest = max((h.score for h in t.heard), default=0.0)
+        if dropped_as and strongest >= THRESHOLD:
+            return Match(None, min(strongest, 1.0), t.raw, reason=dropped_as)
+        why = self.cues.nothing_wrong(t.cleaned, t.heard) if strongest >= THRESHOLD else ""
+        return t.none(why or "low")   # 暖气今年烧得挺热: talk, though the fixture alone was weak already
+
+    def _two_requests(self, t: _Turn) -> Match | None:
+        """充燃气，还有帮我买点菜: two needs joined, the first said then the second."""
+        first, second = t.first, t.second
+        if second.score < THRESHOLD or not first.apart(second):
+            return None
+        a, b = sorted((first, second), key=lambda h: h.start)
+        if not self.cues.joined(t.cleaned, a, b):
+            return None
+        return Match(a.category, min(a.score, 1.0), t.raw, a.phrase, b.category, min(b.score, 1.0), also=b.category)
+
+    def _the_one_asked_for(self, t: _Turn) -> Match | None:
+        """In a near-tie, the category the resident asks for (帮我/给我/能不能 … before it) is the need and the
+        other category's word the story around it."""
+        first, second = t.first, t.second
+        if not (first.score - second.score < MARGIN and second.score >= THRESHOLD and first.apart(second)):
+            return None
+        at = _positions(t.raw, t.cleaned)
+
+        def asked(e: Hit) -> bool:
+            since = max((at[o.end - 1] + 1 for o in t.evidence if o.category != e.category
+                         and o.score >= THRESHOLD and o.end <= e.start), default=0)
+            return self.cues.asked_for(t.raw, at[e.start], since)
+        wanted = [h for h in (first, second)
+                  if any(asked(e) for e in t.evidence if e.category == h.category and e.score >= THRESHOLD)]
+        if len(wanted) != 1:
+            return None
+        h, other = wanted[0], (second if wanted[0] is first else first)
+        return Match(h.category, min(h.score, 1.0), t.raw, h.phrase, other.category, min(other.score, 1.0))
 
     def _placed(self, raw: str, cleaned: str, first: Hit, second: Hit) -> Match | None:
         """A broken thing between the flat and the building (home_repair / building_facility) goes where the
