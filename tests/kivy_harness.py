@@ -29,6 +29,13 @@ class Harness:
                 break
             time.sleep(0.005)
 
+    def wait_until(self, predicate, seconds: float = 30.0) -> bool:
+        """Pump frames until predicate() holds (a server's answer, a thread's result) or `seconds` pass."""
+        end = time.monotonic() + seconds
+        while not predicate() and time.monotonic() < end:
+            self.pump(0.05)
+        return bool(predicate())
+
     def tap(self, widget, hold: float = 0.05) -> None:
         """A real touch at the widget's centre, through the window's input path."""
         from kivy.tests.common import UnitTestTouch

@@ -29,6 +29,10 @@ def kiosk_app(tmp_path_factory):
     # the label's text made the audit see '15:16' not drawn (the texture still said 15:15).
     fixed = datetime(2026, 11, 29, 9, 30, tzinfo=h.app.tz)
     h.app.now = lambda: fixed
+    # The idle clock stands still unless a test moves it (monkeypatch app.monotonic, or check_idle(now=...)):
+    # on a slow machine a long walk through screens would otherwise raise "您还在吗？" over whatever comes next.
+    h.app.monotonic = lambda: 1000.0
+    h.app.last_touch = 1000.0
     h.app._tick()
     h.app.build_all_screens()   # the App builds screens after home is drawn; tests reach for any at once
     yield h

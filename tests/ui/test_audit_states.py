@@ -15,7 +15,6 @@ import os
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -55,15 +54,6 @@ def _registered() -> set[tuple[str, str]]:
 
 def _pause(ui):
     ui.pump(ui.app.debounce_ms / 1000 + 0.05)
-
-
-def _wait(ui, predicate, seconds: float = 15) -> bool:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        ui.pump(0.05)
-        if predicate():
-            return True
-    return False
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +102,7 @@ def _speak(ui, screen, rec, transcript: str, audit=None) -> None:
     if audit is not None:
         audit("voice", "listening")
     touch.touch_up()
-    assert _wait(ui, lambda: screen.state != "listening")
+    assert ui.wait_until(lambda: screen.state != "listening")
 
 
 def _voice(ui, audit, monkeypatch, wav) -> None:
@@ -224,7 +214,7 @@ def _status(ui, audit) -> None:
     audit("status", "find_room")
     find.type_digits(ui, "101")
     find.tap(ui, "确定")
-    assert _wait(ui, lambda: status.mode == "results")
+    assert ui.wait_until(lambda: status.mode == "results")
     assert status.found                               # offline: this kiosk's own queued request
     audit("status", "find_results")
     audit("status", "find_offline")                   # the same page: its words say only this kiosk was checked
@@ -246,7 +236,7 @@ def _lessons(ui, audit, steps_folder: Path) -> None:
         player = app.sm.current_screen
         for i, step in enumerate(lesson.steps):
             if step.practice:
-                assert _wait(ui, lambda p=player: p.status_kind == "error"), player.status_text
+                assert ui.wait_until(lambda p=player: p.status_kind == "error"), player.status_text
                 audit("lesson", "practice_failed")
             ui.pump(0.1)
             ui.screenshot(steps_folder / f"{lesson_id}-{i + 1}.png")
@@ -283,24 +273,24 @@ def _practice(ui, audit, server) -> None:
         app.go("lesson")
         player = app.sm.current_screen
         player.go_step(next(i for i, s in enumerate(player.lesson_steps) if s.practice))
-        assert _wait(ui, lambda: player.practice_url)
+        assert ui.wait_until(lambda: player.practice_url)
         audit("lesson", "practice_qr")
         import requests
 
         assert requests.get(player.practice_url, timeout=10).status_code == 200   # the phone opened it
-        assert _wait(ui, lambda: player.status_text == app.t("lesson.practice_scanned"))
+        assert ui.wait_until(lambda: player.status_text == app.t("lesson.practice_scanned"))
         audit("lesson", "practice_scanned")
         phone_pays(player.practice_url)
-        assert _wait(ui, lambda: player.practice_over)
+        assert ui.wait_until(lambda: player.practice_over)
         audit("lesson", "practice_done")
         _pause(ui)
         find.tap(ui, "再练一次")
-        assert _wait(ui, lambda: player.practice_url and not player.practice_over)
+        assert ui.wait_until(lambda: player.practice_url and not player.practice_over)
         db = next(server.data.rglob("*.sqlite3"))
         with sqlite3.connect(db) as c:
             assert c.execute("UPDATE lessons_practicetoken SET expires_at = '2000-01-01 00:00:00' "
                              "WHERE completed_at IS NULL").rowcount >= 1
-        assert _wait(ui, lambda: player.practice_over)
+        assert ui.wait_until(lambda: player.practice_over)
         audit("lesson", "practice_expired")
         app.home()
     finally:
@@ -348,7 +338,7 @@ def _class(ui, audit) -> None:
     (svc.dir / "roster.json").write_text(json.dumps(roster, ensure_ascii=False), encoding="utf-8")
     find.tap(ui, first)
     assert klass.stage == "roster"
-    assert _wait(ui, lambda: klass.message)           # the server's roster: not reachable, this kiosk's copy
+    assert ui.wait_until(lambda: klass.message)           # the server's roster: not reachable, this kiosk's copy
     audit("class", "roster")
     find.tap(ui, app.t("class.start", count=0))
     assert klass.message == app.t("class.nobody")

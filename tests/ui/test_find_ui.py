@@ -5,18 +5,10 @@ you are (第N步/共4步); offline it says it could only check this kiosk's own 
 from __future__ import annotations
 
 import json
-import time
 
 from tests.sync.realserver import running
 from tests.sync.test_cli import kiosk, write_config
 from tests.ui import find
-
-
-def _wait(ui, cond, seconds=30.0):
-    end = time.monotonic() + seconds
-    while not cond() and time.monotonic() < end:
-        ui.pump(0.05)
-    return cond()
 
 
 def _walk_find(ui, artefacts):
@@ -39,7 +31,7 @@ def _walk_find(ui, artefacts):
     assert screen.mode == "room" and "第4步/共4步" in find.texts(screen)
     find.type_digits(ui, "502")
     find.tap(ui, "确定")
-    assert _wait(ui, lambda: screen.mode == "results"), (screen.mode, screen.answer, screen.wanted, screen.ids.keypad.value)
+    assert ui.wait_until(lambda: screen.mode == "results"), (screen.mode, screen.answer, screen.wanted, screen.ids.keypad.value)
     return screen
 
 
@@ -88,7 +80,7 @@ def test_a_code_given_at_another_kiosk_is_answered_by_the_server_in_the_window(u
         find.type_digits(ui, made["receipt"][-4:])
         find.tap(ui, "确定")
         label = ui.app.services.catalog.get("gas_recharge").label
-        assert _wait(ui, lambda: screen.kind == "ok" and label in screen.answer), (screen.kind, screen.answer)
+        assert ui.wait_until(lambda: screen.kind == "ok" and label in screen.answer), (screen.kind, screen.answer)
         assert screen.mode == "code" and not screen.asking
         if artefacts:
             ui.screenshot(artefacts / "screens" / "status_found_on_server.png")

@@ -4,8 +4,6 @@ says so by voice. The take-home QR on the last page decodes to the lesson's phon
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import requests
 
@@ -41,15 +39,6 @@ def decode_qr(path) -> list[str]:
     return [s.data.decode() for s in decode(Image.open(path)) if s.type == "QRCODE"]
 
 
-def wait_for(ui, predicate, seconds: float = 10) -> bool:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        ui.pump(0.05)
-        if predicate():
-            return True
-    return False
-
-
 def test_practice_qr_is_scanned_paid_and_congratulated(on_server, server, artefacts):
     ui = on_server
     open_lesson(ui, "扫码付款")
@@ -57,7 +46,7 @@ def test_practice_qr_is_scanned_paid_and_congratulated(on_server, server, artefa
     practice = next(i for i, s in enumerate(screen.lesson_steps) if s.practice)
     for _ in range(practice):
         tap(ui, "下一步")
-    assert wait_for(ui, lambda: screen.status_text == ui.app.t("lesson.practice_new"))
+    assert ui.wait_until(lambda: screen.status_text == ui.app.t("lesson.practice_new"))
     shot = ui.screenshot(artefacts / "lessons" / "scan_pay-practice.png")
     codes = decode_qr(shot)
     assert len(codes) == 1 and codes[0] == screen.practice_url
@@ -65,7 +54,7 @@ def test_practice_qr_is_scanned_paid_and_congratulated(on_server, server, artefa
     done = phone_pays(codes[0])
     assert "支付成功（练习）" in done.text
     speaker = ui.app.services.speaker
-    assert wait_for(ui, lambda: speaker.last and "付款成功" in speaker.last), speaker.spoken[-3:]
+    assert ui.wait_until(lambda: speaker.last and "付款成功" in speaker.last), speaker.spoken[-3:]
     assert "练习成功" in screen.status_text
     ui.screenshot(artefacts / "lessons" / "scan_pay-practice-done.png")
     # The same code again: a kind page, not a second payment.
@@ -75,7 +64,7 @@ def test_practice_qr_is_scanned_paid_and_congratulated(on_server, server, artefa
     assert any(i["outcome"] == "practice_ok" and i["lesson_id"] == "scan_pay" for i in items)
     # 再练一次 (the next learner in a class): a fresh one-time code, not the used one.
     tap(ui, "再练一次")
-    assert wait_for(ui, lambda: screen.status_text == ui.app.t("lesson.practice_new"))
+    assert ui.wait_until(lambda: screen.status_text == ui.app.t("lesson.practice_new"))
     fresh = decode_qr(ui.screenshot(artefacts / "lessons" / "scan_pay-practice-again.png"))
     assert len(fresh) == 1 and fresh[0] != codes[0] and fresh[0].startswith(server.url + "/p/")
 

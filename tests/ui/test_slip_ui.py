@@ -4,8 +4,6 @@ words never mention a slip (issue 13.1)."""
 
 from __future__ import annotations
 
-import time
-
 from kiosk.printer import SlipPrinter
 from tests.ui import find
 
@@ -19,13 +17,6 @@ def _submit(ui, **fields):
     return app.receipt
 
 
-def _wait(ui, cond, seconds=30.0):
-    end = time.monotonic() + seconds
-    while not cond() and time.monotonic() < end:
-        ui.pump(0.05)
-    return cond()
-
-
 def test_touch_submit_prints_the_slip_and_says_to_take_it(ui, monkeypatch, tmp_path, artefacts):
     device = tmp_path / "lp0"
     monkeypatch.setattr(ui.app.services, "printer", SlipPrinter(str(device)))
@@ -33,7 +24,7 @@ def test_touch_submit_prints_the_slip_and_says_to_take_it(ui, monkeypatch, tmp_p
     screen = ui.app.sm.current_screen
     assert screen.name == "receipt"
     assert "回执单" in find.texts(screen) and "回执单" in ui.app.services.speaker.spoken[-1]
-    assert _wait(ui, lambda: device.exists() and receipt[-4:].encode() in device.read_bytes())
+    assert ui.wait_until(lambda: device.exists() and receipt[-4:].encode() in device.read_bytes())
     assert device.read_bytes().startswith(b"\x1b@")
     ui.screenshot(artefacts / "screens" / "receipt_with_printer.png")
     ui.app.home()
@@ -57,7 +48,7 @@ def test_a_printer_that_is_gone_shows_on_the_admin_screen(ui, monkeypatch, tmp_p
     monkeypatch.setattr(ui.app.services, "printer", printer)
     receipt = _submit(ui)
     assert ui.app.services.outbox.status(receipt) is not None     # queued whatever the printer did
-    assert _wait(ui, lambda: printer.health != "ok")
+    assert ui.wait_until(lambda: printer.health != "ok")
     ui.app.go("admin")
     find.type_digits(ui, ui.app.services.config["kiosk"]["admin_pin"])
     find.tap(ui, "确定")
