@@ -6,6 +6,7 @@ outbox) and shows a QR to take the lesson home.
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 
@@ -30,6 +31,8 @@ PRACTICE_STATES = ("waiting", "new", "scanned", "done", "expired")   # each has 
 def lines(text: str, width: float, font_size: float) -> int:
     return len(cjk_wrap(text, width, font_size).split("\n")) if text else 0
 
+
+log = logging.getLogger(__name__)
 
 class Caption(Label):
     pass
@@ -274,7 +277,8 @@ class LessonScreen(KioskScreen):
     def _practice_failed(self, gen: int, message: str) -> None:
         if gen != self._practice_gen:
             return
-        self.status_text, self.status_kind = t("lesson.practice_failed", reason=message), "error"
+        log.info("practice code not opened: %s", message)   # the cause is for the log; the resident hears what to do
+        self.status_text, self.status_kind = t("lesson.practice_failed"), "error"
         App.get_running_app().say(self.status_text)
 
     def _practice_state(self, gen: int, state: str) -> None:

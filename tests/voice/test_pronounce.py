@@ -31,8 +31,7 @@ NOT_SPOKEN = {"admin.rejected_item", "admin.unreadable_item", "admin.last_error"
               "admin.server_row",   # shown: a server found on the LAN and its address
               "slip.date",   # printed only
               # For the cadre at the admin screen or `kiosk sync`: an HTTP status, JSON, a field or setting name,
-              # or the server's own words. (lesson.practice_failed speaks a lessons-client failure, and so may say
-              # "HTTP"; that is how it was before the texts moved here.)
+              # or the server's own words (a resident practising hears lesson.practice_failed, which names no cause).
               "client.token_refused", "client.protocol_differs", "client.not_ours", "client.server_error",
               "client.not_json", "client.bad_json", "client.wrong_protocol", "client.no_matches", "client.refused",
               "client.item_too_big", "client.bad_cursor", "client.bad_phrases", "client.no_token",
