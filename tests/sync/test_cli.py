@@ -54,7 +54,7 @@ def test_cli_errors_are_one_clear_line(tmp_path):
     assert "电话" in one_error_line(kiosk(cfg, "submit", "--category", "shopping", "--phone", "x" * 30, check=False))
     assert "没有找到回执号" in one_error_line(kiosk(cfg, "status", "0000", check=False))
     r = kiosk(cfg, "sync", "--once", "--json", check=False)
-    assert "令牌" in one_error_line(r) and json.loads(r.stdout)["pending"] == 0
+    assert "配对" in one_error_line(r) and json.loads(r.stdout)["pending"] == 0
     assert json.loads(kiosk(cfg, "queue", "--json").stdout)["pending"] == 0   # nothing was queued by the errors
     for cmd in ("submit", "sync", "queue", "status"):
         assert kiosk(cfg, cmd, "--help").stdout.strip()

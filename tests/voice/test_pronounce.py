@@ -34,7 +34,7 @@ NOT_SPOKEN = {"admin.rejected_item", "admin.unreadable_item", "admin.last_error"
               # or the server's own words (a resident practising hears lesson.practice_failed, which names no cause).
               "client.token_refused", "client.protocol_differs", "client.not_ours", "client.server_error",
               "client.not_json", "client.bad_json", "client.wrong_protocol", "client.no_matches", "client.refused",
-              "client.item_too_big", "client.bad_cursor", "client.bad_phrases", "client.no_token",
+              "client.item_too_big", "client.bad_cursor", "client.bad_phrases",
               "client.no_token_answered",
               # A damaged row or queue file, for the cadre (admin screen, `kiosk queue`, the server's inbox).
               "outbox.unreadable", "outbox.damaged", "outbox.kept_as", "outbox.saved", "outbox.lost",
