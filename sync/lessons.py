@@ -111,50 +111,60 @@ def _int(source: str, where: str, entry: dict, field: str, allowed=None) -> int:
     return value
 
 
+def _flag(name: str):
+    return lambda v, el: None if isinstance(v, bool) else f"field '{name}' must be true or false"
+
+
+def _point(v, el) -> str | None:
+    if "items" in el:   # a home screen's app to tap (checked after the items themselves)
+        return None if v in el["items"] else f"field 'point' must be one of the items, got {v!r}"
+    return None if isinstance(v, bool) else "field 'point' must be true or false"
+
+
+# What each optional or required field of a sketch element may hold: field -> check(value, element) -> error or None.
+# Checked in this order, so the first wrong field is the one reported.
+_SKETCH_FIELDS = {
+    "text": lambda v, el: None if isinstance(v, str) and v.strip() and len(v) <= 24 else
+    "field 'text' must be a non-empty string of at most 24 characters",
+    "items": lambda v, el: None if isinstance(v, list) and 1 <= len(v) <= 4 and all(
+        isinstance(x, str) and 0 < len(x) <= 4 for x in v) else
+    "field 'items' must list 1 to 4 app names of at most 4 characters",
+    "point": _point,
+    "tone": lambda v, el: None if v in TONES else f"field 'tone' must be one of {', '.join(TONES)}, got {v!r}",
+    "side": lambda v, el: None if v in ("left", "right") else "field 'side' must be \"left\" or \"right\"",
+    "on": _flag("on"),
+    "big": _flag("big"),
+    "value": lambda v, el: None if not isinstance(v, bool) and isinstance(v, (int, float)) and 0 <= v <= 1 else
+    "field 'value' must be a number from 0 to 1",
+}
+
+
+def _sketch_element(source: str, w: str, el: Any) -> dict:
+    if not isinstance(el, dict):
+        raise _fail(source, w, "must be a table like {kind = \"button\", text = \"确定\"}")
+    kind = el.get("kind")
+    if kind not in SKETCH_KINDS:
+        raise _fail(source, w, f"field 'kind' must be one of {', '.join(SKETCH_KINDS)}, got {kind!r}")
+    required, optional = SKETCH_KINDS[kind]
+    unknown = set(el) - required - optional - {"kind"}
+    if unknown:
+        raise _fail(source, w, f"unknown field '{sorted(unknown)[0]}' for kind '{kind}'")
+    missing = required - set(el)
+    if missing:
+        raise _fail(source, w, f"field '{sorted(missing)[0]}' is required for kind '{kind}'")
+    for field, check in _SKETCH_FIELDS.items():
+        error = check(el[field], el) if field in el else None
+        if error:
+            raise _fail(source, w, error)
+    return dict(el)
+
+
 def _sketch(source: str, where: str, raw: Any) -> tuple[dict, ...]:
     if not isinstance(raw, list) or not raw:
         raise _fail(source, where, "field 'sketch' must be a non-empty list of elements")
     if len(raw) > MAX_SKETCH:
         raise _fail(source, where, f"field 'sketch' has {len(raw)} elements (at most {MAX_SKETCH} fit on the phone)")
-    out = []
-    for i, el in enumerate(raw, 1):
-        w = f"{where} sketch #{i}"
-        if not isinstance(el, dict):
-            raise _fail(source, w, "must be a table like {kind = \"button\", text = \"确定\"}")
-        kind = el.get("kind")
-        if kind not in SKETCH_KINDS:
-            raise _fail(source, w, f"field 'kind' must be one of {', '.join(SKETCH_KINDS)}, got {kind!r}")
-        required, optional = SKETCH_KINDS[kind]
-        unknown = set(el) - required - optional - {"kind"}
-        if unknown:
-            raise _fail(source, w, f"unknown field '{sorted(unknown)[0]}' for kind '{kind}'")
-        missing = required - set(el)
-        if missing:
-            raise _fail(source, w, f"field '{sorted(missing)[0]}' is required for kind '{kind}'")
-        if "text" in el and (not isinstance(el["text"], str) or not el["text"].strip() or len(el["text"]) > 24):
-            raise _fail(source, w, "field 'text' must be a non-empty string of at most 24 characters")
-        if "items" in el:
-            items = el["items"]
-            if not isinstance(items, list) or not 1 <= len(items) <= 4 or not all(
-                    isinstance(x, str) and 0 < len(x) <= 4 for x in items):
-                raise _fail(source, w, "field 'items' must list 1 to 4 app names of at most 4 characters")
-            if "point" in el and el["point"] not in items:
-                raise _fail(source, w, f"field 'point' must be one of the items, got {el['point']!r}")
-        elif "point" in el and not isinstance(el["point"], bool):
-            raise _fail(source, w, "field 'point' must be true or false")
-        if "tone" in el and el["tone"] not in TONES:
-            raise _fail(source, w, f"field 'tone' must be one of {', '.join(TONES)}, got {el['tone']!r}")
-        if "side" in el and el["side"] not in ("left", "right"):
-            raise _fail(source, w, "field 'side' must be \"left\" or \"right\"")
-        if "on" in el and not isinstance(el["on"], bool):
-            raise _fail(source, w, "field 'on' must be true or false")
-        if "big" in el and not isinstance(el["big"], bool):
-            raise _fail(source, w, "field 'big' must be true or false")
-        if "value" in el and (isinstance(el["value"], bool) or not isinstance(el["value"], (int, float))
-                              or not 0 <= el["value"] <= 1):
-            raise _fail(source, w, "field 'value' must be a number from 0 to 1")
-        out.append(dict(el))
-    return tuple(out)
+    return tuple(_sketch_element(source, f"{where} sketch #{i}", el) for i, el in enumerate(raw, 1))
 
 
 def parse_lesson(data: Any, source: str) -> Lesson:
